@@ -1,0 +1,160 @@
+"""The provider's exception types.
+
+Every SDK failure becomes one of these, carrying the vendor's code, its original message, the
+request id, the HTTP status, ``AccessDeniedDetail`` and ``Recommend``. Errors that cannot heal by
+retrying also derive from ``AirflowFailException``, so Airflow fails the task without using its
+retries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_cams.error_codes import ErrorKind, lookup
+
+
+class CamsError(AirflowException):
+    """Base class of every error raised by this provider."""
+
+
+class CamsConfigError(CamsError, AirflowFailException, ValueError):
+    """The connection is misconfigured. Raised before any request is sent."""
+
+
+class CamsValidationError(CamsError, AirflowFailException, ValueError):
+    """An operator or hook argument is invalid. Raised before any request is sent."""
+
+
+class CamsApiError(CamsError):
+    """CAMS answered with an error (HTTP 4xx/5xx, or HTTP 200 with ``Code != "OK"``)."""
+
+    kind: ErrorKind = ErrorKind.UNKNOWN
+
+    def __init__(
+        self,
+        *,
+        action: str,
+        code: str | None,
+        message: str | None,
+        request_id: str | None = None,
+        http_status: int | None = None,
+        access_denied_detail: Any = None,
+        recommend: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.action = action
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.http_status = http_status
+        self.access_denied_detail = access_denied_detail
+        self.recommend = recommend
+        self.retry_after = retry_after
+        super().__init__(self._render())
+
+    @property
+    def hint(self) -> str | None:
+        known = lookup(self.code)
+        return known.hint.replace("<Action>", self.action) if known else None
+
+    def _render(self) -> str:
+        parts = [f"CAMS {self.action} failed: {self.code or 'no error code'}"]
+        if self.http_status is not None:
+            parts[0] += f" (HTTP {self.http_status})"
+        if self.message:
+            parts.append(str(self.message).strip())
+        parts.append(f"RequestId: {self.request_id or 'none'}")
+        if self.access_denied_detail not in (None, "", "None"):
+            parts.append(f"AccessDeniedDetail: {self.access_denied_detail}")
+        if self.hint:
+            parts.append(f"What to do: {self.hint}")
+        if self.recommend:
+            parts.append(f"Troubleshoot: {self.recommend}")
+        return ". ".join(p.rstrip(".") for p in parts) + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary (for XCom, trigger events and logs)."""
+        return {
+            "action": self.action,
+            "code": self.code,
+            "message": self.message,
+            "request_id": self.request_id,
+            "http_status": self.http_status,
+        }
+
+
+class CamsThrottledError(CamsApiError):
+    """``System.LimitControl`` or ``Throttling*``: the account's rate limit was exceeded."""
+
+    kind = ErrorKind.THROTTLED
+
+
+class CamsTransientError(CamsApiError):
+    """HTTP 5xx or a transient gateway code; retried."""
+
+    kind = ErrorKind.TRANSIENT
+
+
+class CamsAuthError(CamsApiError, AirflowFailException):
+    """Credentials, signature, permission, subscription or ownership: retrying cannot help."""
+
+    kind = ErrorKind.AUTH
+
+
+class CamsInvalidRequestError(CamsApiError, AirflowFailException):
+    """CAMS rejected a parameter."""
+
+    kind = ErrorKind.INVALID
+
+
+class CamsFlowNotFoundError(CamsApiError):
+    """No flow with this FlowId in this CustSpaceId."""
+
+    kind = ErrorKind.NOT_FOUND
+
+
+class CamsFlowStateError(CamsApiError):
+    """The flow's status does not allow the action (e.g. publishing a DEPRECATED flow)."""
+
+    kind = ErrorKind.FLOW_STATE
+
+
+class CamsTransportError(CamsError):
+    """No usable HTTP response: connection refused or dropped, timeout, or a non-JSON body.
+
+    ``maybe_applied`` is True when the request may have reached CAMS (the change may have happened);
+    a retry of a non-idempotent action must then check state before sending it again.
+    """
+
+    def __init__(self, *, action: str, reason: str, maybe_applied: bool, http_status: int | None = None) -> None:
+        self.action = action
+        self.reason = reason
+        self.maybe_applied = maybe_applied
+        self.http_status = http_status
+        status = f" (HTTP {http_status})" if http_status else ""
+        super().__init__(f"CAMS {action} got no usable response{status}: {reason}")
+
+
+_BY_KIND: dict[ErrorKind, type[CamsApiError]] = {
+    ErrorKind.THROTTLED: CamsThrottledError,
+    ErrorKind.TRANSIENT: CamsTransientError,
+    ErrorKind.AUTH: CamsAuthError,
+    ErrorKind.INVALID: CamsInvalidRequestError,
+    ErrorKind.NOT_FOUND: CamsFlowNotFoundError,
+    ErrorKind.FLOW_STATE: CamsFlowStateError,
+}
+
+
+def api_error_class(code: str | None, http_status: int | None) -> type[CamsApiError]:
+    """Pick the exception type for a code; unknown codes fall back on the HTTP status."""
+    known = lookup(code)
+    if known is not None:
+        return _BY_KIND.get(known.kind, CamsApiError)
+    if http_status is not None and http_status >= 500:
+        return CamsTransientError
+    if http_status in (401, 403):
+        return CamsAuthError
+    return CamsApiError

@@ -1,0 +1,67 @@
+"""Provider metadata that Airflow reads through the ``apache_airflow_provider`` entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_cams import __version__
+
+HOOK_CLASS = "airflow_provider_cams.hooks.cams.CamsHook"
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Return the provider-info dict; the connection form is declared here (Airflow >= 3.2)."""
+    return {
+        "package-name": "airflow-provider-cams",
+        "name": "Alibaba Cloud CAMS",
+        "description": "Alibaba Cloud CAMS (Chat App Message Service) WhatsApp Flows.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Alibaba Cloud CAMS",
+                "external-doc-url": "https://www.alibabacloud.com/help/en/chatapp/",
+                "tags": ["alibaba"],
+            }
+        ],
+        "operators": [
+            {
+                "integration-name": "Alibaba Cloud CAMS",
+                "python-modules": ["airflow_provider_cams.operators.flow"],
+            }
+        ],
+        "hooks": [
+            {
+                "integration-name": "Alibaba Cloud CAMS",
+                "python-modules": ["airflow_provider_cams.hooks.cams"],
+            }
+        ],
+        "connection-types": [
+            {
+                "hook-class-name": HOOK_CLASS,
+                "hook-name": "Alibaba Cloud CAMS",
+                "connection-type": "cams",
+                "ui-field-behaviour": {
+                    "hidden-fields": ["host", "schema", "port"],
+                    "relabeling": {"login": "AccessKey ID", "password": "AccessKey Secret"},
+                    "placeholders": {
+                        "login": "LTAI... (leave empty to use the Alibaba default credential chain)",
+                        "password": "AccessKey Secret",
+                    },
+                },
+                "conn-fields": _conn_fields(),
+            }
+        ],
+    }
+
+
+def _conn_fields() -> dict[str, Any]:
+    from airflow_provider_cams.hooks.connection import CONNECTION_FIELDS
+
+    return {
+        name: {
+            "label": field.label,
+            "description": field.description,
+            "schema": field.json_schema(),
+        }
+        for name, field in CONNECTION_FIELDS.items()
+    }

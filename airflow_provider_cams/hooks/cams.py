@@ -1,0 +1,430 @@
+"""CamsHook: the one call path from Airflow to CAMS.
+
+action + params -> checked response body, or a typed error from :mod:`airflow_provider_cams.exceptions`.
+Requests are signed by ``alibabacloud-tea-openapi`` (ACS3-HMAC-SHA256); the SDK is imported only when
+the first client is built, never at module import, so DAG parsing stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseHook
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from airflow_provider_cams import __version__
+from airflow_provider_cams.actions import API_VERSION, FLOW_ACTIONS, FlowAction
+from airflow_provider_cams.exceptions import (
+    CamsApiError,
+    CamsAuthError,
+    CamsError,
+    CamsThrottledError,
+    CamsTransientError,
+    CamsTransportError,
+    CamsValidationError,
+    api_error_class,
+)
+from airflow_provider_cams.hooks.connection import CONNECTION_FIELDS, CamsConnectionSettings
+from airflow_provider_cams.rate import CallPacer
+from airflow_provider_cams.validation import check_categories, check_id, check_name, check_url
+
+if TYPE_CHECKING:
+    from alibabacloud_tea_openapi.client import Client
+
+Body = dict[str, Any]
+# Called before re-sending a mutating action after an ambiguous failure: returns the body to use
+# if the change already happened, or None to send the action again.
+Reconcile = Callable[[], Body | None]
+
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_INITIAL_WAIT = 0.5
+DEFAULT_MAX_WAIT = 20.0
+DEFAULT_RETRY_BUDGET = 120.0
+
+
+def encode_params(params: Mapping[str, Any] | None) -> dict[str, str]:
+    """Query values must be strings: lists/objects become compact JSON, None is left out."""
+    query: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            query[key] = "true" if value else "false"
+        elif isinstance(value, (list, tuple, dict)):
+            query[key] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        else:
+            query[key] = str(value)
+    return query
+
+
+class CamsHook(BaseHook):
+    """Interact with Alibaba Cloud CAMS WhatsApp Flows.
+
+    :param cams_conn_id: the ``cams`` connection (AccessKey ID as login, AccessKey Secret as password).
+    :param max_attempts: attempts per call, retries of throttling, 5xx and network errors included.
+    :param initial_wait: first backoff wait in seconds (doubles, with jitter, up to ``max_wait``).
+    :param max_wait: longest single backoff wait in seconds.
+    :param retry_budget: seconds after which a call stops retrying.
+    :param pacer: spaces call starts (see :mod:`airflow_provider_cams.rate`); no pacing by default.
+    """
+
+    conn_name_attr = "cams_conn_id"
+    default_conn_name = "cams_default"
+    conn_type = "cams"
+    hook_name = "Alibaba Cloud CAMS"
+
+    def __init__(
+        self,
+        cams_conn_id: str = default_conn_name,
+        *,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        initial_wait: float = DEFAULT_INITIAL_WAIT,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+        pacer: CallPacer | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
+            raise CamsValidationError(f"max_attempts must be a whole number >= 1, got {max_attempts!r}.")
+        for name, value in (("initial_wait", initial_wait), ("max_wait", max_wait),
+                            ("retry_budget", retry_budget)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise CamsValidationError(f"{name} must be a number of seconds >= 0, got {value!r}.")
+        self.cams_conn_id = cams_conn_id
+        self.max_attempts = max_attempts
+        self.initial_wait = float(initial_wait)
+        self.max_wait = float(max_wait)
+        self.retry_budget = float(retry_budget)
+        self.pacer = pacer or CallPacer()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(cams_conn_id={self.cams_conn_id!r})"
+
+    # ----------------------------------------------------------------- connection and client
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Form widgets for Airflow < 3.2 (3.2+ reads ``conn-fields`` from the provider info)."""
+        from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import PasswordField, StringField
+
+        widgets: dict[str, Any] = {}
+        for name, f in CONNECTION_FIELDS.items():
+            field_cls, widget = (PasswordField, BS3PasswordFieldWidget) if f.secret else (
+                StringField, BS3TextFieldWidget)
+            widgets[name] = field_cls(lazy_gettext(f.label), widget=widget(), description=f.description)
+        return widgets
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """UI field behaviour for Airflow < 3.2, the same as the provider info declares."""
+        from airflow_provider_cams.get_provider_info import get_provider_info
+
+        behaviour: dict[str, Any] = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
+        return behaviour
+
+    @cached_property
+    def settings(self) -> CamsConnectionSettings:
+        """The connection's checked settings; secrets are registered with the secrets masker."""
+        conn = self.get_connection(self.cams_conn_id)
+        if conn.conn_type and conn.conn_type != "cams":
+            self.log.warning("Connection %r has type %r, expected 'cams'.", self.cams_conn_id, conn.conn_type)
+        settings = CamsConnectionSettings.from_connection(
+            self.cams_conn_id, conn.login, conn.password, conn.extra_dejson
+        )
+        _mask(settings.access_key_secret, settings.security_token)
+        return settings
+
+    @cached_property
+    def client(self) -> Client:
+        """One signed tea-openapi client per hook, built on first use."""
+        from alibabacloud_tea_openapi.client import Client
+        from alibabacloud_tea_openapi.utils_models import Config
+
+        s = self.settings
+        config = Config(
+            endpoint=s.endpoint,
+            protocol=s.protocol.upper(),
+            region_id=s.region_id,
+            connect_timeout=int(s.connect_timeout * 1000),
+            read_timeout=int(s.read_timeout * 1000),
+            user_agent=f"airflow-provider-cams/{__version__}",
+        )
+        if s.is_loopback:
+            config.no_proxy = s.endpoint.rsplit(":", 1)[0]
+        if s.uses_default_credential_chain:
+            from alibabacloud_credentials.client import Client as CredentialClient
+
+            self.log.info("Connection %r has no AccessKey: using the Alibaba default credential chain.",
+                          self.cams_conn_id)
+            config.credential = CredentialClient()
+        else:
+            config.access_key_id = s.access_key_id
+            config.access_key_secret = s.access_key_secret
+            config.security_token = s.security_token
+        return Client(config)
+
+    def get_conn(self) -> Client:
+        return self.client
+
+    @property
+    def default_cust_space_id(self) -> str | None:
+        return self.settings.cust_space_id
+
+    # ----------------------------------------------------------------- the call path
+    def call(
+        self,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        reconcile: Reconcile | None = None,
+        max_attempts: int | None = None,
+    ) -> Body:
+        """Call ``action`` and return its checked body (``Code == "OK"``), retrying what can heal.
+
+        Throttling, 5xx and network errors are retried with exponential backoff and jitter
+        (``x-acs-retry-after`` honoured). A mutating action whose outcome is unknown (timeout,
+        dropped connection, 5xx) is re-sent only after ``reconcile`` says the change did not happen;
+        without ``reconcile`` it is not retried at all.
+        """
+        spec = FLOW_ACTIONS.get(action)
+        query = encode_params(params)
+        if spec is not None:
+            missing = [p for p in spec.required if not query.get(p)]
+            if missing:
+                raise CamsValidationError(f"CAMS {action} needs parameter(s) {missing}; none was sent.")
+        mutating = spec.mutating if spec else True
+        outcome_unknown = False
+
+        def should_retry(exc: BaseException) -> bool:
+            nonlocal outcome_unknown
+            if isinstance(exc, CamsThrottledError):
+                return True
+            if isinstance(exc, (CamsTransientError, CamsTransportError)):
+                if mutating and _maybe_applied(exc):
+                    outcome_unknown = True
+                    return reconcile is not None
+                return True
+            return False
+
+        retrying = Retrying(
+            stop=stop_after_attempt(max_attempts or self.max_attempts) | stop_after_delay(self.retry_budget),
+            wait=self._wait,
+            retry=retry_if_exception(should_retry),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                if outcome_unknown and reconcile is not None:
+                    done = reconcile()
+                    if done is not None:
+                        self.log.info("CAMS %s had already taken effect; not sending it again.", action)
+                        return done
+                    outcome_unknown = False
+                return self._call_once(action, query, spec)
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
+
+    def _call_once(self, action: str, query: dict[str, str], spec: FlowAction | None) -> Body:
+        from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
+        from darabonba.runtime import RuntimeOptions
+
+        params = Params(
+            action=action, version=API_VERSION, protocol=self.settings.protocol.upper(), pathname="/",
+            method="POST", auth_type="AK", style="RPC", req_body_type="formData", body_type="json",
+        )
+        self.pacer.before_call()
+        try:
+            response = self.client.call_api(params, OpenApiRequest(query=query), RuntimeOptions())
+        except CamsError:
+            raise
+        except Exception as exc:
+            raise translate_sdk_error(action, exc) from None
+        return check_response(action, response)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        backoff = wait_exponential_jitter(initial=self.initial_wait, max=self.max_wait)(state)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            return float(min(max(retry_after, 0.0), self.max_wait) + backoff * 0.1)
+        return float(backoff)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        self.log.warning(
+            "CAMS call attempt %d failed (%s); retrying in %.2f s.",
+            state.attempt_number, _short(exc), wait,
+        )
+
+    # ----------------------------------------------------------------- typed methods
+    def _space(self, cust_space_id: str | None) -> str | None:
+        space = cust_space_id if cust_space_id is not None else self.default_cust_space_id
+        return check_id("cust_space_id", space) if space is not None else None
+
+    def create_flow(
+        self,
+        flow_name: str,
+        categories: list[str],
+        endpoint_uri: str | None = None,
+        cust_space_id: str | None = None,
+        *,
+        reconcile: Reconcile | None = None,
+    ) -> Body:
+        """CreateFlow; returns ``Data`` ({FlowId, FlowName, Categories})."""
+        params = {
+            "FlowName": check_name("flow_name", flow_name),
+            "Categories": check_categories("categories", categories),
+            "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
+            "CustSpaceId": self._space(cust_space_id),
+        }
+        return self.call("CreateFlow", params, reconcile=reconcile)
+
+    def publish_flow(self, flow_id: str, cust_space_id: str | None = None) -> Body:
+        """PublishFlow. After an ambiguous failure, re-sent only if GetFlow says it is not PUBLISHED."""
+        flow_id = check_id("flow_id", flow_id)
+        space = self._space(cust_space_id)
+
+        def reconcile() -> Body | None:
+            flow = self.get_flow(flow_id, space)
+            if flow.get("Data", {}).get("Status") == "PUBLISHED":
+                return {**flow, "Data": None, "AlreadyPublished": True}
+            return None
+
+        return self.call("PublishFlow", {"FlowId": flow_id, "CustSpaceId": space}, reconcile=reconcile)
+
+    def get_flow(self, flow_id: str, cust_space_id: str | None = None) -> Body:
+        """GetFlow; ``Data`` holds the flow including its ``Status``."""
+        return self.call(
+            "GetFlow", {"FlowId": check_id("flow_id", flow_id), "CustSpaceId": self._space(cust_space_id)}
+        )
+
+    def list_flows_page(
+        self, flow_name: str | None = None, page_index: int = 1, page_size: int = 20,
+        cust_space_id: str | None = None,
+    ) -> Body:
+        """One ListFlow page."""
+        return self.call(
+            "ListFlow",
+            {
+                "FlowName": check_name("flow_name", flow_name) if flow_name is not None else None,
+                "Page": {"Index": page_index, "Size": page_size},
+                "CustSpaceId": self._space(cust_space_id),
+            },
+        )
+
+    # ----------------------------------------------------------------- UI "Test" button
+    def test_connection(self) -> tuple[bool, str]:
+        """One cheap read call (ListFlow, page size 1), no retries; never raises."""
+        try:
+            body = self.call("ListFlow", {"Page": {"Index": 1, "Size": 1},
+                                          "CustSpaceId": self.default_cust_space_id}, max_attempts=1)
+        except Exception as exc:
+            return False, str(exc)
+        return True, (
+            f"Connected to CAMS at {self.settings.endpoint} as AccessKey "
+            f"{self.settings.access_key_id or '(default credential chain)'}; ListFlow RequestId "
+            f"{body.get('RequestId')}."
+        )
+
+
+# --------------------------------------------------------------------- helpers (pure, unit-tested)
+def check_response(action: str, response: Any) -> Body:
+    """Turn the SDK's ``{'body','headers','statusCode'}`` into a checked body or a typed error."""
+    body = response.get("body") if isinstance(response, dict) else None
+    status = response.get("statusCode") if isinstance(response, dict) else None
+    if not isinstance(body, dict):
+        raise CamsTransportError(
+            action=action, reason=f"the response body is not a JSON object ({type(body).__name__})",
+            maybe_applied=True, http_status=status,
+        )
+    code = body.get("Code")
+    if code != "OK":
+        raise api_error_class(code, status)(
+            action=action, code=code, message=body.get("Message"), request_id=body.get("RequestId"),
+            http_status=status, access_denied_detail=body.get("AccessDeniedDetail"),
+            recommend=body.get("Recommend"),
+        )
+    return body
+
+
+def translate_sdk_error(action: str, exc: Exception) -> CamsError:
+    """Map a tea-openapi / darabonba / credentials exception to the provider's own type."""
+    code = getattr(exc, "code", None)
+    data = getattr(exc, "data", None)
+    if code is not None and (isinstance(data, dict) or getattr(exc, "status_code", None) is not None):
+        data = data if isinstance(data, dict) else {}
+        status = getattr(exc, "status_code", None)
+        retry_after_ms = getattr(exc, "retry_after", None)
+        cls = api_error_class(code, status)
+        if retry_after_ms is not None and not issubclass(cls, CamsThrottledError):
+            cls = CamsThrottledError
+        return cls(
+            action=action, code=code, message=data.get("Message") or getattr(exc, "message", None),
+            request_id=data.get("RequestId") or getattr(exc, "request_id", None), http_status=status,
+            access_denied_detail=data.get("AccessDeniedDetail") or getattr(exc, "access_denied_detail", None),
+            recommend=data.get("Recommend"),
+            retry_after=(retry_after_ms / 1000.0) if retry_after_ms else None,
+        )
+    inner = getattr(exc, "inner_exception", None) or exc
+    name = type(inner).__name__
+    if name == "CredentialException" or "credential" in type(exc).__module__:
+        return CamsAuthError(action=action, code="InvalidCredentials", message=str(exc))
+    return CamsTransportError(
+        action=action, reason=f"{name}: {_scrub(str(inner))}", maybe_applied=not _never_sent(inner)
+    )
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the request surely never reached the server (refused, or connect timeout)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        name = type(cur).__name__
+        text = str(cur)
+        if name in ("ConnectTimeout", "NewConnectionError", "ClientConnectorError", "ConnectionRefusedError"):
+            return True
+        if "Connection refused" in text or "Failed to establish a new connection" in text:
+            return True
+        cur = cur.__cause__ or cur.__context__ or (cur.args[0] if cur.args and isinstance(
+            cur.args[0], BaseException) else None)
+    return False
+
+
+def _maybe_applied(exc: BaseException) -> bool:
+    if isinstance(exc, CamsTransportError):
+        return exc.maybe_applied
+    # A 5xx or an HTTP 200 with a server error code may come after the change was applied.
+    return isinstance(exc, CamsTransientError)
+
+
+def _scrub(text: str) -> str:
+    """Keep transport error texts short; they carry URLs (with the query) but never credentials."""
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _short(exc: BaseException | None) -> str:
+    if isinstance(exc, CamsApiError):
+        return f"{exc.code}, RequestId {exc.request_id}"
+    return f"{type(exc).__name__}: {exc}" if exc else "unknown"
+
+
+def _mask(*secrets: str | None) -> None:
+    from airflow.sdk.log import mask_secret
+
+    for secret in secrets:
+        if secret:
+            mask_secret(secret)

@@ -1,0 +1,242 @@
+"""The ``cams`` connection: its form fields and the checked settings read from it.
+
+One declarative table (:data:`CONNECTION_FIELDS`) feeds both the Airflow UI form (provider-info
+``conn-fields`` and the pre-3.2 hook classmethods) and the validation of a stored connection, so the
+form and the checks cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_cams.exceptions import CamsConfigError
+
+DEFAULT_REGION = "ap-southeast-1"
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 10.0
+MAX_TIMEOUT = 300.0
+
+# Alibaba Cloud public region ids. CAMS documents only ap-southeast-1; the SDK derives
+# cams.<region>.aliyuncs.com for the others (undocumented: set ``endpoint`` to be explicit).
+KNOWN_REGIONS = frozenset(
+    {
+        "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
+        "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "cn-hangzhou",
+        "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-zhangjiakou", "cn-huhehaote",
+        "cn-wulanchabu", "cn-chengdu", "cn-qingdao", "cn-hongkong", "cn-guangzhou", "us-west-1",
+        "us-east-1", "eu-central-1", "eu-west-1", "me-east-1", "me-central-1", "na-south-1",
+    }
+)
+
+_HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class ConnField:
+    """One extra field of the connection form."""
+
+    label: str
+    description: str
+    type: str = "string"
+    default: Any = None
+    secret: bool = False
+    enum: tuple[str, ...] | None = None
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": [self.type, "null"]}
+        if self.default is not None:
+            schema["default"] = self.default
+        if self.enum:
+            schema["enum"] = list(self.enum)
+        if self.secret:
+            schema["format"] = "password"
+        return schema
+
+
+CONNECTION_FIELDS: dict[str, ConnField] = {
+    "region_id": ConnField(
+        "Region ID", f"Alibaba Cloud region; CAMS documents only {DEFAULT_REGION}.", default=DEFAULT_REGION
+    ),
+    "endpoint": ConnField(
+        "Endpoint",
+        "host[:port] without scheme or path; overrides the regional endpoint (e.g. 127.0.0.1:8765 for "
+        "the bundled emulator).",
+    ),
+    "protocol": ConnField(
+        "Protocol", "https (default) or http; http only for a loopback endpoint.", default="https",
+        enum=("https", "http"),
+    ),
+    "security_token": ConnField(
+        "STS Security Token", "Only with temporary (STS) credentials.", secret=True
+    ),
+    "cust_space_id": ConnField(
+        "CustSpaceId", "Default CustSpaceId for every operator (space ID of an ISV sub-customer or "
+        "instance ID of a direct customer).",
+    ),
+    "connect_timeout": ConnField(
+        "Connect timeout (s)", "TCP connect timeout in seconds.", type="number", default=DEFAULT_CONNECT_TIMEOUT
+    ),
+    "read_timeout": ConnField(
+        "Read timeout (s)", "Timeout waiting for a response, in seconds.", type="number",
+        default=DEFAULT_READ_TIMEOUT,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CamsConnectionSettings:
+    """Checked settings of a ``cams`` connection. Secrets are kept out of ``repr``."""
+
+    access_key_id: str | None
+    access_key_secret: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    region_id: str = DEFAULT_REGION
+    endpoint: str = f"cams.{DEFAULT_REGION}.aliyuncs.com"
+    protocol: str = "https"
+    cust_space_id: str | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+
+    @property
+    def uses_default_credential_chain(self) -> bool:
+        return not self.access_key_id
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(split_host(self.endpoint))
+
+    @classmethod
+    def from_connection(cls, conn_id: str, login: str | None, password: str | None,
+                        extra: dict[str, Any]) -> CamsConnectionSettings:
+        """Validate a connection's fields; raise :class:`CamsConfigError` naming the field and the fix."""
+        where = f"connection {conn_id!r}"
+        unknown = sorted(set(extra) - set(CONNECTION_FIELDS))
+        if unknown:
+            raise CamsConfigError(
+                f"{where}: unknown extra field(s) {unknown}; known fields are {sorted(CONNECTION_FIELDS)}."
+            )
+        access_key_id = (login or "").strip() or None
+        secret = password or None
+        if access_key_id and not secret:
+            raise CamsConfigError(
+                f"{where}: the AccessKey ID (login) is set but the AccessKey Secret (password) is empty. "
+                "Set both, or clear both to use the Alibaba default credential chain."
+            )
+        if secret and not access_key_id:
+            raise CamsConfigError(
+                f"{where}: the AccessKey Secret (password) is set but the AccessKey ID (login) is empty."
+            )
+        token = _opt_str(extra, "security_token", where)
+        if token and not access_key_id:
+            raise CamsConfigError(
+                f"{where}: extra 'security_token' needs the STS AccessKey ID and Secret in login/password."
+            )
+        region = _opt_str(extra, "region_id", where) or DEFAULT_REGION
+        endpoint = _opt_str(extra, "endpoint", where)
+        if endpoint:
+            endpoint = check_endpoint(endpoint, where)
+        elif region not in KNOWN_REGIONS:
+            raise CamsConfigError(
+                f"{where}: extra 'region_id' {region!r} is not a known Alibaba Cloud region. Use "
+                f"{DEFAULT_REGION} (the one CAMS documents) or set 'endpoint' explicitly."
+            )
+        else:
+            endpoint = f"cams.{region}.aliyuncs.com"
+        protocol = (_opt_str(extra, "protocol", where) or "https").lower()
+        if protocol not in ("https", "http"):
+            raise CamsConfigError(f"{where}: extra 'protocol' must be 'https' or 'http', got {protocol!r}.")
+        if protocol == "http" and not is_loopback_host(split_host(endpoint)):
+            raise CamsConfigError(
+                f"{where}: plain http is only allowed for a loopback endpoint (127.0.0.1, ::1, localhost); "
+                f"{endpoint!r} would send signed requests unencrypted. Use protocol 'https'."
+            )
+        return cls(
+            access_key_id=access_key_id,
+            access_key_secret=secret,
+            security_token=token,
+            region_id=region,
+            endpoint=endpoint,
+            protocol=protocol,
+            cust_space_id=_opt_str(extra, "cust_space_id", where),
+            connect_timeout=_timeout(extra, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, where),
+            read_timeout=_timeout(extra, "read_timeout", DEFAULT_READ_TIMEOUT, where),
+        )
+
+
+def _opt_str(extra: dict[str, Any], key: str, where: str) -> str | None:
+    value = extra.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise CamsConfigError(f"{where}: extra {key!r} must be a string, got {type(value).__name__}.")
+    value = value.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise CamsConfigError(f"{where}: extra {key!r} contains control characters.")
+    return value or None
+
+
+def _timeout(extra: dict[str, Any], key: str, default: float, where: str) -> float:
+    raw = extra.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise CamsConfigError(f"{where}: extra {key!r} must be a number of seconds, got {raw!r}.") from None
+    if isinstance(raw, bool) or not (0 < value <= MAX_TIMEOUT):
+        raise CamsConfigError(
+            f"{where}: extra {key!r} must be between 0 and {MAX_TIMEOUT:g} seconds, got {raw!r}."
+        )
+    return value
+
+
+def split_host(endpoint: str) -> str:
+    """Host part of ``host[:port]`` (IPv6 in brackets)."""
+    if endpoint.startswith("["):
+        return endpoint[1 : endpoint.find("]")]
+    return endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 else endpoint
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(endpoint: str, where: str) -> str:
+    """Accept ``host[:port]`` only: a scheme or path would end up in the signed Host header."""
+    if "://" in endpoint or "/" in endpoint or "?" in endpoint or "@" in endpoint:
+        raise CamsConfigError(
+            f"{where}: extra 'endpoint' must be host[:port] with no scheme, path or user info, got "
+            f"{endpoint!r}. Put the scheme in extra 'protocol' (e.g. endpoint '127.0.0.1:8765', "
+            "protocol 'http')."
+        )
+    host, port = endpoint, None
+    if endpoint.startswith("["):
+        close = endpoint.find("]")
+        host, rest = endpoint[1:close], endpoint[close + 1 :]
+        port = rest[1:] if rest.startswith(":") else None
+        valid_host = close > 0 and _is_ip(host)
+    else:
+        if endpoint.count(":") == 1:
+            host, port = endpoint.split(":")
+        valid_host = bool(_HOST_RE.match(host))
+    if not valid_host:
+        raise CamsConfigError(f"{where}: extra 'endpoint' has an invalid host in {endpoint!r}.")
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        raise CamsConfigError(f"{where}: extra 'endpoint' has an invalid port in {endpoint!r} (1-65535).")
+    return endpoint
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

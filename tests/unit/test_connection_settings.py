@@ -1,0 +1,83 @@
+"""The ``cams`` connection: field parsing and the errors a misconfigured connection gets."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from airflow_provider_cams.exceptions import CamsConfigError
+from airflow_provider_cams.get_provider_info import get_provider_info
+from airflow_provider_cams.hooks.connection import CONNECTION_FIELDS, CamsConnectionSettings
+
+
+def settings(login: str | None = "AK", password: str | None = "SK", **extra: Any) -> CamsConnectionSettings:
+    return CamsConnectionSettings.from_connection("cams_default", login, password, extra)
+
+
+def test_defaults_are_the_documented_singapore_endpoint_over_https() -> None:
+    s = settings()
+    assert (s.region_id, s.endpoint, s.protocol) == ("ap-southeast-1", "cams.ap-southeast-1.aliyuncs.com", "https")
+    assert (s.connect_timeout, s.read_timeout) == (5.0, 10.0)
+
+
+def test_the_issue_json_form_for_a_local_emulator() -> None:
+    extra = {"region_id": "ap-southeast-1", "endpoint": "127.0.0.1:8765", "protocol": "http"}
+    s = settings(**extra)
+    assert (s.endpoint, s.protocol, s.is_loopback) == ("127.0.0.1:8765", "http", True)
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    s = settings(password="TOP-SECRET-1", security_token="TOKEN-SECRET-2")
+    assert "TOP-SECRET-1" not in repr(s) and "TOKEN-SECRET-2" not in repr(s)
+
+
+def test_no_access_key_means_default_credential_chain() -> None:
+    assert settings(login=None, password=None).uses_default_credential_chain
+
+
+@pytest.mark.parametrize(
+    ("login", "password", "extra", "needle"),
+    [
+        ("AK", None, {}, "AccessKey Secret (password) is empty"),
+        (None, "SK", {}, "AccessKey ID (login) is empty"),
+        (None, None, {"security_token": "t"}, "security_token"),
+        ("AK", "SK", {"endpoint": "http://127.0.0.1:8765"}, "no scheme"),
+        ("AK", "SK", {"endpoint": "127.0.0.1:8765/cams"}, "no scheme, path"),
+        ("AK", "SK", {"endpoint": "127.0.0.1:99999"}, "invalid port"),
+        ("AK", "SK", {"endpoint": "bad host"}, "invalid host"),
+        ("AK", "SK", {"protocol": "ftp"}, "'https' or 'http'"),
+        ("AK", "SK", {"protocol": "http"}, "only allowed for a loopback"),
+        ("AK", "SK", {"region_id": "mars-north-1"}, "not a known Alibaba Cloud region"),
+        ("AK", "SK", {"read_timeout": -1}, "between 0 and 300"),
+        ("AK", "SK", {"connect_timeout": 10_000}, "between 0 and 300"),
+        ("AK", "SK", {"read_timeout": "soon"}, "number of seconds"),
+        ("AK", "SK", {"cust_space_id": 42}, "must be a string"),
+        ("AK", "SK", {"regionid": "ap-southeast-1"}, "unknown extra field"),
+    ],
+)
+def test_misconfigured_connections_get_a_clear_error(
+    login: str | None, password: str | None, extra: dict[str, Any], needle: str
+) -> None:
+    with pytest.raises(CamsConfigError, match="connection 'cams_default'") as err:
+        settings(login, password, **extra)
+    assert needle in str(err.value)
+
+
+def test_provider_info_declares_every_connection_field_with_json_schema() -> None:
+    ctype = get_provider_info()["connection-types"][0]
+    assert ctype["connection-type"] == "cams"
+    assert set(ctype["conn-fields"]) == set(CONNECTION_FIELDS)
+    assert ctype["conn-fields"]["security_token"]["schema"]["format"] == "password"
+    assert ctype["ui-field-behaviour"]["relabeling"] == {"login": "AccessKey ID", "password": "AccessKey Secret"}
+    json.dumps(get_provider_info())  # JSON-serialisable as Airflow requires
+
+
+def test_provider_info_validates_against_airflows_own_schema() -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    schema = json.loads(importlib.resources.files("airflow").joinpath("provider_info.schema.json").read_text())
+    jsonschema.validate(get_provider_info(), schema)
