@@ -36,16 +36,20 @@ _PERM = "Grant the RAM user or role the cams:<Action> permission (e.g. policy Al
 ERROR_CODES: dict[str, ErrorCode] = {
     # Documented on every CAMS flow operation (HTTP 400).
     "System.LimitControl": ErrorCode(
-        ErrorKind.THROTTLED, True,
+        ErrorKind.THROTTLED,
+        True,
         "The account exceeded its CAMS QPS (5 calls/s by default). Run every CAMS task of this account "
         "in the account's pool (see 'cams-pool') and check no other client shares the account.",
     ),
     "Ram.PermissionDeny": ErrorCode(ErrorKind.AUTH, True, _PERM),
     "Product.Unsubscript": ErrorCode(
-        ErrorKind.AUTH, True, "Activate Chat App Message Service for this Alibaba Cloud account in the console."
+        ErrorKind.AUTH,
+        True,
+        "Activate Chat App Message Service for this Alibaba Cloud account in the console.",
     ),
     "Unknown.ResourceOwnerId": ErrorCode(
-        ErrorKind.AUTH, True,
+        ErrorKind.AUTH,
+        True,
         "The resource belongs to another account: check the AccessKey and the CustSpaceId.",
     ),
     # Alibaba Cloud gateway codes (not on the CAMS pages: ASSUMED to apply to CAMS as to other products).
@@ -56,7 +60,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ErrorKind.AUTH, False, "The AccessKey is disabled: enable it or use another one."
     ),
     "SignatureDoesNotMatch": ErrorCode(
-        ErrorKind.AUTH, False,
+        ErrorKind.AUTH,
+        False,
         "The AccessKey Secret does not match the AccessKey ID: fix the connection's password.",
     ),
     "IncompleteSignature": ErrorCode(
@@ -78,15 +83,22 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ErrorKind.TRANSIENT, False, "A signature nonce was reused; a fresh request is signed on retry."
     ),
     "InvalidCredentials": ErrorCode(
-        ErrorKind.AUTH, False,
+        ErrorKind.AUTH,
+        False,
         "No credentials were found: set login/password on the connection or configure the Alibaba default "
         "credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, profile, RAM role).",
     ),
     "Throttling": ErrorCode(ErrorKind.THROTTLED, False, "Throttled by the gateway; retried with backoff."),
-    "Throttling.User": ErrorCode(ErrorKind.THROTTLED, False, "Throttled by the gateway; retried with backoff."),
-    "Throttling.Api": ErrorCode(ErrorKind.THROTTLED, False, "Throttled by the gateway; retried with backoff."),
+    "Throttling.User": ErrorCode(
+        ErrorKind.THROTTLED, False, "Throttled by the gateway; retried with backoff."
+    ),
+    "Throttling.Api": ErrorCode(
+        ErrorKind.THROTTLED, False, "Throttled by the gateway; retried with backoff."
+    ),
     "ServiceUnavailable": ErrorCode(ErrorKind.TRANSIENT, False, "CAMS is unavailable; retried with backoff."),
-    "InternalError": ErrorCode(ErrorKind.TRANSIENT, False, "CAMS had an internal error; retried with backoff."),
+    "InternalError": ErrorCode(
+        ErrorKind.TRANSIENT, False, "CAMS had an internal error; retried with backoff."
+    ),
     "InvalidVersion": ErrorCode(ErrorKind.INVALID, False, "The API version is wrong; report a provider bug."),
     "InvalidAction.NotFound": ErrorCode(
         ErrorKind.INVALID, False, "The endpoint does not know this action: check region_id/endpoint."
@@ -95,11 +107,13 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "InvalidParameter": ErrorCode(ErrorKind.INVALID, False, "A parameter was rejected: check its value."),
     # Flow errors: CAMS documents no code for these. The names are the emulator's (ASSUMED).
     "Flow.NotFound": ErrorCode(
-        ErrorKind.NOT_FOUND, False,
+        ErrorKind.NOT_FOUND,
+        False,
         "No flow has this FlowId in this CustSpaceId: check the id and the connection's cust_space_id.",
     ),
     "Flow.StatusNotSupport": ErrorCode(
-        ErrorKind.FLOW_STATE, False,
+        ErrorKind.FLOW_STATE,
+        False,
         "The flow's status does not allow this action (only DRAFT flows can be modified, published or "
         "deleted; only PUBLISHED flows can be deprecated).",
     ),

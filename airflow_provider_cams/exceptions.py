@@ -116,10 +116,23 @@ class CamsFlowNotFoundError(CamsApiError):
     kind = ErrorKind.NOT_FOUND
 
 
-class CamsFlowStateError(CamsApiError):
-    """The flow's status does not allow the action (e.g. publishing a DEPRECATED flow)."""
+class CamsFlowStateError(CamsApiError, AirflowFailException):
+    """The flow's status does not allow the action (e.g. publishing a DEPRECATED flow); no retry heals it."""
 
     kind = ErrorKind.FLOW_STATE
+
+
+class CamsDuplicateFlowError(CamsError, AirflowFailException):
+    """Several flows share the name a retried CreateFlow looks for: the provider will not guess."""
+
+    def __init__(self, flow_name: str, flow_ids: list[str]) -> None:
+        self.flow_name = flow_name
+        self.flow_ids = flow_ids
+        super().__init__(
+            f"{len(flow_ids)} flows are named {flow_name!r} with these categories "
+            f"({', '.join(flow_ids)}), so a retried CreateFlow cannot tell which one it created. "
+            "Delete the extra DRAFT flows or give each flow a unique name (e.g. include {{ run_id }})."
+        )
 
 
 class CamsTransportError(CamsError):
@@ -129,7 +142,9 @@ class CamsTransportError(CamsError):
     a retry of a non-idempotent action must then check state before sending it again.
     """
 
-    def __init__(self, *, action: str, reason: str, maybe_applied: bool, http_status: int | None = None) -> None:
+    def __init__(
+        self, *, action: str, reason: str, maybe_applied: bool, http_status: int | None = None
+    ) -> None:
         self.action = action
         self.reason = reason
         self.maybe_applied = maybe_applied

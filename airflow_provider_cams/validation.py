@@ -30,8 +30,8 @@ def check_text(param: str, value: Any, max_length: int, what: str) -> str:
         )
     if not value.strip():
         raise CamsValidationError(
-            f"{param} is empty{' (whitespace only)' if value else ''}. Pass {what}; if it is templated, check "
-            "that the template renders a value (e.g. the upstream XCom exists)."
+            f"{param} is empty{' (whitespace only)' if value else ''}. Pass {what}; if it is templated, "
+            "check that the template renders a value (e.g. the upstream XCom exists)."
         )
     if value != value.strip():
         raise CamsValidationError(f"{param} {value!r:.80} has leading or trailing whitespace; remove it.")
@@ -47,7 +47,9 @@ def check_text(param: str, value: Any, max_length: int, what: str) -> str:
 
 def check_id(param: str, value: Any) -> str:
     """A FlowId / CustSpaceId: non-empty string, no control characters, bounded length."""
-    return check_text(param, value, MAX_ID_LENGTH, "the id shown in the CAMS console or returned by CreateFlow")
+    return check_text(
+        param, value, MAX_ID_LENGTH, "the id shown in the CAMS console or returned by CreateFlow"
+    )
 
 
 def check_name(param: str, value: Any) -> str:

@@ -24,8 +24,10 @@ def run_dag(dag: Any, **kwargs: Any) -> Any:
 
 
 def ti_states(dag_run: Any) -> dict[str, str]:
-    return {ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": ti.state
-            for ti in dag_run.get_task_instances()}
+    return {
+        ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": ti.state
+        for ti in dag_run.get_task_instances()
+    }
 
 
 def xcom(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
@@ -33,7 +35,9 @@ def xcom(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        row = session.query(XComModel).filter_by(
-            dag_id=dag_run.dag_id, run_id=dag_run.run_id, task_id=task_id, key=key
-        ).one_or_none()
+        row = (
+            session.query(XComModel)
+            .filter_by(dag_id=dag_run.dag_id, run_id=dag_run.run_id, task_id=task_id, key=key)
+            .one_or_none()
+        )
         return None if row is None else XComModel.deserialize_value(row)

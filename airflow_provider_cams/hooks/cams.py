@@ -8,7 +8,6 @@ the first client is built, never at module import, so DAG parsing stays cheap.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -24,11 +23,14 @@ from tenacity import (
 )
 
 from airflow_provider_cams import __version__
-from airflow_provider_cams.actions import API_VERSION, FLOW_ACTIONS, FlowAction
+from airflow_provider_cams.actions import API_VERSION, FLOW_ACTIONS, STATUS_TRANSITIONS, FlowAction
 from airflow_provider_cams.exceptions import (
     CamsApiError,
     CamsAuthError,
+    CamsDuplicateFlowError,
     CamsError,
+    CamsFlowNotFoundError,
+    CamsFlowStateError,
     CamsThrottledError,
     CamsTransientError,
     CamsTransportError,
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     from alibabacloud_tea_openapi.client import Client
 
 Body = dict[str, Any]
-# Called before re-sending a mutating action after an ambiguous failure: returns the body to use
+# Called before re-sending a non-idempotent action after an ambiguous failure: returns the body to use
 # if the change already happened, or None to send the action again.
 Reconcile = Callable[[], Body | None]
 
@@ -97,8 +99,11 @@ class CamsHook(BaseHook):
         super().__init__()
         if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
             raise CamsValidationError(f"max_attempts must be a whole number >= 1, got {max_attempts!r}.")
-        for name, value in (("initial_wait", initial_wait), ("max_wait", max_wait),
-                            ("retry_budget", retry_budget)):
+        for name, value in (
+            ("initial_wait", initial_wait),
+            ("max_wait", max_wait),
+            ("retry_budget", retry_budget),
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise CamsValidationError(f"{name} must be a number of seconds >= 0, got {value!r}.")
         self.cams_conn_id = cams_conn_id
@@ -121,8 +126,9 @@ class CamsHook(BaseHook):
 
         widgets: dict[str, Any] = {}
         for name, f in CONNECTION_FIELDS.items():
-            field_cls, widget = (PasswordField, BS3PasswordFieldWidget) if f.secret else (
-                StringField, BS3TextFieldWidget)
+            field_cls, widget = (
+                (PasswordField, BS3PasswordFieldWidget) if f.secret else (StringField, BS3TextFieldWidget)
+            )
             widgets[name] = field_cls(lazy_gettext(f.label), widget=widget(), description=f.description)
         return widgets
 
@@ -166,8 +172,10 @@ class CamsHook(BaseHook):
         if s.uses_default_credential_chain:
             from alibabacloud_credentials.client import Client as CredentialClient
 
-            self.log.info("Connection %r has no AccessKey: using the Alibaba default credential chain.",
-                          self.cams_conn_id)
+            self.log.info(
+                "Connection %r has no AccessKey: using the Alibaba default credential chain.",
+                self.cams_conn_id,
+            )
             config.credential = CredentialClient()
         else:
             config.access_key_id = s.access_key_id
@@ -194,7 +202,7 @@ class CamsHook(BaseHook):
         """Call ``action`` and return its checked body (``Code == "OK"``), retrying what can heal.
 
         Throttling, 5xx and network errors are retried with exponential backoff and jitter
-        (``x-acs-retry-after`` honoured). A mutating action whose outcome is unknown (timeout,
+        (``x-acs-retry-after`` honoured). A non-idempotent action whose outcome is unknown (timeout,
         dropped connection, 5xx) is re-sent only after ``reconcile`` says the change did not happen;
         without ``reconcile`` it is not retried at all.
         """
@@ -204,7 +212,7 @@ class CamsHook(BaseHook):
             missing = [p for p in spec.required if not query.get(p)]
             if missing:
                 raise CamsValidationError(f"CAMS {action} needs parameter(s) {missing}; none was sent.")
-        mutating = spec.mutating if spec else True
+        resend_unsafe = not spec.idempotent if spec else True
         outcome_unknown = False
 
         def should_retry(exc: BaseException) -> bool:
@@ -212,7 +220,7 @@ class CamsHook(BaseHook):
             if isinstance(exc, CamsThrottledError):
                 return True
             if isinstance(exc, (CamsTransientError, CamsTransportError)):
-                if mutating and _maybe_applied(exc):
+                if resend_unsafe and _maybe_applied(exc):
                     outcome_unknown = True
                     return reconcile is not None
                 return True
@@ -241,8 +249,15 @@ class CamsHook(BaseHook):
         from darabonba.runtime import RuntimeOptions
 
         params = Params(
-            action=action, version=API_VERSION, protocol=self.settings.protocol.upper(), pathname="/",
-            method="POST", auth_type="AK", style="RPC", req_body_type="formData", body_type="json",
+            action=action,
+            version=API_VERSION,
+            protocol=self.settings.protocol.upper(),
+            pathname="/",
+            method="POST",
+            auth_type="AK",
+            style="RPC",
+            req_body_type="formData",
+            body_type="json",
         )
         self.pacer.before_call()
         try:
@@ -266,13 +281,18 @@ class CamsHook(BaseHook):
         wait = state.next_action.sleep if state.next_action else 0.0
         self.log.warning(
             "CAMS call attempt %d failed (%s); retrying in %.2f s.",
-            state.attempt_number, _short(exc), wait,
+            state.attempt_number,
+            _short(exc),
+            wait,
         )
 
     # ----------------------------------------------------------------- typed methods
     def _space(self, cust_space_id: str | None) -> str | None:
         space = cust_space_id if cust_space_id is not None else self.default_cust_space_id
         return check_id("cust_space_id", space) if space is not None else None
+
+    def _flow_params(self, flow_id: str, cust_space_id: str | None, **params: Any) -> dict[str, Any]:
+        return {"FlowId": check_id("flow_id", flow_id), "CustSpaceId": self._space(cust_space_id), **params}
 
     def create_flow(
         self,
@@ -281,38 +301,149 @@ class CamsHook(BaseHook):
         endpoint_uri: str | None = None,
         cust_space_id: str | None = None,
         *,
-        reconcile: Reconcile | None = None,
+        reuse_existing: bool = False,
     ) -> Body:
-        """CreateFlow; returns ``Data`` ({FlowId, FlowName, Categories})."""
-        params = {
-            "FlowName": check_name("flow_name", flow_name),
-            "Categories": check_categories("categories", categories),
-            "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
-            "CustSpaceId": self._space(cust_space_id),
-        }
-        return self.call("CreateFlow", params, reconcile=reconcile)
+        """CreateFlow; ``Data`` is {FlowId, FlowName, Categories}.
 
-    def publish_flow(self, flow_id: str, cust_space_id: str | None = None) -> Body:
-        """PublishFlow. After an ambiguous failure, re-sent only if GetFlow says it is not PUBLISHED."""
-        flow_id = check_id("flow_id", flow_id)
+        The flow name is what identifies a flow across retries. After an ambiguous failure, and
+        before the first attempt when ``reuse_existing`` (operators set it on task retries), the hook
+        looks for a flow with this exact name and categories: one match is reused (``Reused: True``)
+        instead of creating a duplicate; several matches fail with their ids.
+        """
+        name = check_name("flow_name", flow_name)
+        cats = check_categories("categories", categories)
         space = self._space(cust_space_id)
+        params = {
+            "FlowName": name,
+            "Categories": cats,
+            "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
+            "CustSpaceId": space,
+        }
 
-        def reconcile() -> Body | None:
-            flow = self.get_flow(flow_id, space)
-            if flow.get("Data", {}).get("Status") == "PUBLISHED":
-                return {**flow, "Data": None, "AlreadyPublished": True}
+        def existing() -> Body | None:
+            matches = [
+                f for f in self.list_flows(name, space) if sorted(f.get("Categories") or []) == sorted(cats)
+            ]
+            if len(matches) > 1:
+                raise CamsDuplicateFlowError(name, [str(m.get("FlowId")) for m in matches])
+            return {"Code": "OK", "RequestId": None, "Data": matches[0], "Reused": True} if matches else None
+
+        if reuse_existing:
+            found = existing()
+            if found is not None:
+                return found
+        return self.call("CreateFlow", params, reconcile=existing)
+
+    def publish_flow(
+        self, flow_id: str, cust_space_id: str | None = None, *, check_first: bool = True
+    ) -> Body:
+        """Publish a flow (DRAFT -> PUBLISHED), idempotently.
+
+        With ``check_first`` (the default) GetFlow runs first: a PUBLISHED flow is reported as such and
+        no PublishFlow is sent; a DEPRECATED flow fails at once. Without it PublishFlow is sent
+        directly (one call less) and a rejection is explained by a GetFlow. In both cases a PublishFlow
+        whose outcome is unknown (timeout, dropped connection, 5xx) is re-sent only after GetFlow says
+        the flow is still not PUBLISHED. The body has ``AlreadyDone`` and ``Status``.
+        """
+        return self._transition("PublishFlow", flow_id, cust_space_id, check_first=check_first)
+
+    def deprecate_flow(self, flow_id: str, cust_space_id: str | None = None) -> Body:
+        """Deprecate a flow (PUBLISHED -> DEPRECATED), idempotently (see :meth:`publish_flow`)."""
+        return self._transition("DeprecateFlow", flow_id, cust_space_id, check_first=False)
+
+    def _transition(self, action: str, flow_id: str, cust_space_id: str | None, *, check_first: bool) -> Body:
+        transition = STATUS_TRANSITIONS[action]
+        params = self._flow_params(flow_id, cust_space_id)
+
+        def done_already() -> Body | None:
+            flow = self.get_flow(params["FlowId"], params["CustSpaceId"])
+            status = (flow.get("Data") or {}).get("Status")
+            if status == transition.target:
+                return {**flow, "Data": None, "AlreadyDone": True, "Status": status}
+            if status != transition.source:
+                raise CamsFlowStateError(
+                    action=action,
+                    code="Flow.StatusNotSupport",
+                    request_id=flow.get("RequestId"),
+                    message=f"Flow {params['FlowId']} is {status}: {transition.explain}",
+                )
             return None
 
-        return self.call("PublishFlow", {"FlowId": flow_id, "CustSpaceId": space}, reconcile=reconcile)
+        if check_first:
+            done = done_already()
+            if done is not None:
+                return done
+        try:
+            body = self.call(action, params, reconcile=done_already)
+        except CamsFlowStateError:
+            done = done_already()  # explains the rejection, or finds the flow already there
+            if done is None:
+                raise
+            return done
+        return {"AlreadyDone": False, **body, "Status": body.get("Status", transition.target)}
+
+    def delete_flow(self, flow_id: str, cust_space_id: str | None = None, *, missing_ok: bool = True) -> Body:
+        """Delete a DRAFT flow. A flow that is already gone counts as deleted when ``missing_ok``."""
+        params = self._flow_params(flow_id, cust_space_id)
+
+        def gone() -> Body | None:
+            try:
+                self.get_flow(params["FlowId"], params["CustSpaceId"])
+            except CamsFlowNotFoundError as exc:
+                return {"Code": "OK", "RequestId": exc.request_id, "AlreadyDone": True}
+            return None
+
+        try:
+            return {"AlreadyDone": False, **self.call("DeleteFlow", params, reconcile=gone)}
+        except CamsFlowNotFoundError as exc:
+            if not missing_ok:
+                raise
+            return {"Code": "OK", "RequestId": exc.request_id, "AlreadyDone": True}
 
     def get_flow(self, flow_id: str, cust_space_id: str | None = None) -> Body:
         """GetFlow; ``Data`` holds the flow including its ``Status``."""
+        return self.call("GetFlow", self._flow_params(flow_id, cust_space_id))
+
+    def modify_flow(
+        self,
+        flow_id: str,
+        flow_name: str,
+        categories: list[str],
+        endpoint_uri: str | None = None,
+        cust_space_id: str | None = None,
+    ) -> Body:
+        """ModifyFlow (DRAFT flows only). Setting the same values twice is harmless, so it is retried."""
         return self.call(
-            "GetFlow", {"FlowId": check_id("flow_id", flow_id), "CustSpaceId": self._space(cust_space_id)}
+            "ModifyFlow",
+            self._flow_params(
+                flow_id,
+                cust_space_id,
+                FlowName=check_name("flow_name", flow_name),
+                Categories=check_categories("categories", categories),
+                EndpointUri=check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
+            ),
         )
 
+    def update_flow_json_asset(self, flow_id: str, file_path: str, cust_space_id: str | None = None) -> Body:
+        """UpdateFlowJSONAsset: attach the flow JSON found at the URL ``file_path`` (DRAFT flows only)."""
+        return self.call(
+            "UpdateFlowJSONAsset",
+            self._flow_params(flow_id, cust_space_id, FilePath=check_url("file_path", file_path)),
+        )
+
+    def get_flow_json_asset(self, flow_id: str, cust_space_id: str | None = None) -> Body:
+        """GetFlowJSONAssest (the vendor's spelling): ``Data`` is {FlowId, FilePath}."""
+        return self.call("GetFlowJSONAssest", self._flow_params(flow_id, cust_space_id))
+
+    def get_flow_preview_url(self, flow_id: str, cust_space_id: str | None = None) -> Body:
+        """GetFlowPreviewUrl: ``Data`` is {FlowId, PreviewUrl, PreviewUrlExpires (epoch ms)}."""
+        return self.call("GetFlowPreviewUrl", self._flow_params(flow_id, cust_space_id))
+
     def list_flows_page(
-        self, flow_name: str | None = None, page_index: int = 1, page_size: int = 20,
+        self,
+        flow_name: str | None = None,
+        page_index: int = 1,
+        page_size: int = 20,
         cust_space_id: str | None = None,
     ) -> Body:
         """One ListFlow page."""
@@ -325,12 +456,33 @@ class CamsHook(BaseHook):
             },
         )
 
+    def list_flows(
+        self,
+        flow_name: str | None = None,
+        cust_space_id: str | None = None,
+        page_size: int = 100,
+        max_pages: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Every flow (optionally with this exact name), walking ListFlow pages until a short page."""
+        flows: list[dict[str, Any]] = []
+        for index in range(1, max_pages + 1):
+            page = self.list_flows_page(flow_name, index, page_size, cust_space_id).get("Data") or []
+            flows.extend(page)
+            if len(page) < page_size:
+                return flows
+        raise CamsError(
+            f"ListFlow returned more than {max_pages} pages of {page_size}; narrow it by flow_name."
+        )
+
     # ----------------------------------------------------------------- UI "Test" button
     def test_connection(self) -> tuple[bool, str]:
         """One cheap read call (ListFlow, page size 1), no retries; never raises."""
         try:
-            body = self.call("ListFlow", {"Page": {"Index": 1, "Size": 1},
-                                          "CustSpaceId": self.default_cust_space_id}, max_attempts=1)
+            body = self.call(
+                "ListFlow",
+                {"Page": {"Index": 1, "Size": 1}, "CustSpaceId": self.default_cust_space_id},
+                max_attempts=1,
+            )
         except Exception as exc:
             return False, str(exc)
         return True, (
@@ -347,14 +499,20 @@ def check_response(action: str, response: Any) -> Body:
     status = response.get("statusCode") if isinstance(response, dict) else None
     if not isinstance(body, dict):
         raise CamsTransportError(
-            action=action, reason=f"the response body is not a JSON object ({type(body).__name__})",
-            maybe_applied=True, http_status=status,
+            action=action,
+            reason=f"the response body is not a JSON object ({type(body).__name__})",
+            maybe_applied=True,
+            http_status=status,
         )
     code = body.get("Code")
     if code != "OK":
         raise api_error_class(code, status)(
-            action=action, code=code, message=body.get("Message"), request_id=body.get("RequestId"),
-            http_status=status, access_denied_detail=body.get("AccessDeniedDetail"),
+            action=action,
+            code=code,
+            message=body.get("Message"),
+            request_id=body.get("RequestId"),
+            http_status=status,
+            access_denied_detail=body.get("AccessDeniedDetail"),
             recommend=body.get("Recommend"),
         )
     return body
@@ -372,8 +530,11 @@ def translate_sdk_error(action: str, exc: Exception) -> CamsError:
         if retry_after_ms is not None and not issubclass(cls, CamsThrottledError):
             cls = CamsThrottledError
         return cls(
-            action=action, code=code, message=data.get("Message") or getattr(exc, "message", None),
-            request_id=data.get("RequestId") or getattr(exc, "request_id", None), http_status=status,
+            action=action,
+            code=code,
+            message=data.get("Message") or getattr(exc, "message", None),
+            request_id=data.get("RequestId") or getattr(exc, "request_id", None),
+            http_status=status,
             access_denied_detail=data.get("AccessDeniedDetail") or getattr(exc, "access_denied_detail", None),
             recommend=data.get("Recommend"),
             retry_after=(retry_after_ms / 1000.0) if retry_after_ms else None,
@@ -399,8 +560,11 @@ def _never_sent(exc: BaseException) -> bool:
             return True
         if "Connection refused" in text or "Failed to establish a new connection" in text:
             return True
-        cur = cur.__cause__ or cur.__context__ or (cur.args[0] if cur.args and isinstance(
-            cur.args[0], BaseException) else None)
+        cur = (
+            cur.__cause__
+            or cur.__context__
+            or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
+        )
     return False
 
 

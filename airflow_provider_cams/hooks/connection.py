@@ -23,11 +23,33 @@ MAX_TIMEOUT = 300.0
 # cams.<region>.aliyuncs.com for the others (undocumented: set ``endpoint`` to be explicit).
 KNOWN_REGIONS = frozenset(
     {
-        "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
-        "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "cn-hangzhou",
-        "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-zhangjiakou", "cn-huhehaote",
-        "cn-wulanchabu", "cn-chengdu", "cn-qingdao", "cn-hongkong", "cn-guangzhou", "us-west-1",
-        "us-east-1", "eu-central-1", "eu-west-1", "me-east-1", "me-central-1", "na-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-south-1",
+        "cn-hangzhou",
+        "cn-shanghai",
+        "cn-beijing",
+        "cn-shenzhen",
+        "cn-zhangjiakou",
+        "cn-huhehaote",
+        "cn-wulanchabu",
+        "cn-chengdu",
+        "cn-qingdao",
+        "cn-hongkong",
+        "cn-guangzhou",
+        "us-west-1",
+        "us-east-1",
+        "eu-central-1",
+        "eu-west-1",
+        "me-east-1",
+        "me-central-1",
+        "na-south-1",
     }
 )
 
@@ -66,21 +88,27 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
         "the bundled emulator).",
     ),
     "protocol": ConnField(
-        "Protocol", "https (default) or http; http only for a loopback endpoint.", default="https",
+        "Protocol",
+        "https (default) or http; http only for a loopback endpoint.",
+        default="https",
         enum=("https", "http"),
     ),
-    "security_token": ConnField(
-        "STS Security Token", "Only with temporary (STS) credentials.", secret=True
-    ),
+    "security_token": ConnField("STS Security Token", "Only with temporary (STS) credentials.", secret=True),
     "cust_space_id": ConnField(
-        "CustSpaceId", "Default CustSpaceId for every operator (space ID of an ISV sub-customer or "
+        "CustSpaceId",
+        "Default CustSpaceId for every operator (space ID of an ISV sub-customer or "
         "instance ID of a direct customer).",
     ),
     "connect_timeout": ConnField(
-        "Connect timeout (s)", "TCP connect timeout in seconds.", type="number", default=DEFAULT_CONNECT_TIMEOUT
+        "Connect timeout (s)",
+        "TCP connect timeout in seconds.",
+        type="number",
+        default=DEFAULT_CONNECT_TIMEOUT,
     ),
     "read_timeout": ConnField(
-        "Read timeout (s)", "Timeout waiting for a response, in seconds.", type="number",
+        "Read timeout (s)",
+        "Timeout waiting for a response, in seconds.",
+        type="number",
         default=DEFAULT_READ_TIMEOUT,
     ),
 }
@@ -109,8 +137,9 @@ class CamsConnectionSettings:
         return is_loopback_host(split_host(self.endpoint))
 
     @classmethod
-    def from_connection(cls, conn_id: str, login: str | None, password: str | None,
-                        extra: dict[str, Any]) -> CamsConnectionSettings:
+    def from_connection(
+        cls, conn_id: str, login: str | None, password: str | None, extra: dict[str, Any]
+    ) -> CamsConnectionSettings:
         """Validate a connection's fields; raise :class:`CamsConfigError` naming the field and the fix."""
         where = f"connection {conn_id!r}"
         unknown = sorted(set(extra) - set(CONNECTION_FIELDS))

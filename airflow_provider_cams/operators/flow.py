@@ -53,8 +53,9 @@ class CreateFlowOperator(CamsBaseOperator):
         flow_id = str(data.get("FlowId") or "")
         if not flow_id:
             raise RuntimeError(f"CAMS CreateFlow returned no FlowId (RequestId {body.get('RequestId')}).")
-        self.log.info("Created flow %s (%r), status DRAFT, RequestId %s.", flow_id, flow_name,
-                      body.get("RequestId"))
+        self.log.info(
+            "Created flow %s (%r), status DRAFT, RequestId %s.", flow_id, flow_name, body.get("RequestId")
+        )
         return {
             "flow_id": flow_id,
             "flow_name": data.get("FlowName", flow_name),
@@ -67,25 +68,34 @@ class CreateFlowOperator(CamsBaseOperator):
 class PublishFlowOperator(CamsBaseOperator):
     """Publish a WhatsApp Flow (DRAFT -> PUBLISHED).
 
+    Idempotent: a flow that is already PUBLISHED succeeds without a second PublishFlow, a DEPRECATED
+    flow fails with a message saying why, and after a timeout the retry checks before re-sending.
+
     :param flow_id: the flow to publish (templated), e.g. ``create.output["flow_id"]``.
     :param cust_space_id: CustSpaceId (templated); falls back to the connection's.
+    :param check_first: read the flow's status (GetFlow) before publishing, so that re-runs send no
+        second PublishFlow. ``False`` saves that call (half the calls per flow against the account's
+        rate limit); a re-run then sends a PublishFlow that CAMS rejects, and a GetFlow explains it.
     """
 
     template_fields: Sequence[str] = ("flow_id", "cust_space_id")
 
-    def __init__(self, *, flow_id: str, **kwargs: Any) -> None:
+    def __init__(self, *, flow_id: str, check_first: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.flow_id = flow_id
+        self.check_first = check_first
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         flow_id = check_id("flow_id", self.flow_id)
         space = self.space()
         self.log.info("Publishing flow %s (CustSpaceId %s).", flow_id, space or "-")
-        body = self.hook.publish_flow(flow_id, space)
-        already = bool(body.get("AlreadyPublished"))
+        body = self.hook.publish_flow(flow_id, space, check_first=self.check_first)
+        already = bool(body.get("AlreadyDone"))
         self.log.info(
-            "Flow %s is PUBLISHED%s, RequestId %s.", flow_id,
-            " (it already was: no second PublishFlow sent)" if already else "", body.get("RequestId"),
+            "Flow %s is PUBLISHED%s, RequestId %s.",
+            flow_id,
+            " (it already was: no second PublishFlow sent)" if already else "",
+            body.get("RequestId"),
         )
         return {
             "flow_id": flow_id,

@@ -33,8 +33,14 @@ KIND_CLASS = {
 
 def test_encode_params_json_encodes_lists_and_objects_compactly() -> None:
     query = encode_params(
-        {"Categories": ["SIGN_UP", "OTHER"], "Page": {"Index": 1, "Size": 20}, "FlowName": "Café 中文",
-         "Index": 3, "Flag": True, "CustSpaceId": None}
+        {
+            "Categories": ["SIGN_UP", "OTHER"],
+            "Page": {"Index": 1, "Size": 20},
+            "FlowName": "Café 中文",
+            "Index": 3,
+            "Flag": True,
+            "CustSpaceId": None,
+        }
     )
     assert query == {
         "Categories": '["SIGN_UP","OTHER"]',
@@ -52,8 +58,17 @@ def test_check_response_ok_returns_body() -> None:
 
 def test_check_response_http_200_with_error_code_raises_typed_error() -> None:
     with pytest.raises(CamsThrottledError) as err:
-        check_response("PublishFlow", {"statusCode": 200, "body": {
-            "Code": "System.LimitControl", "Message": "The system is under flow control.", "RequestId": "R2"}})
+        check_response(
+            "PublishFlow",
+            {
+                "statusCode": 200,
+                "body": {
+                    "Code": "System.LimitControl",
+                    "Message": "The system is under flow control.",
+                    "RequestId": "R2",
+                },
+            },
+        )
     assert err.value.request_id == "R2"
     assert err.value.http_status == 200
     assert "System.LimitControl" in str(err.value) and "R2" in str(err.value)
@@ -74,9 +89,17 @@ def test_check_response_non_json_body_is_a_transport_error() -> None:
 @pytest.mark.parametrize("code", sorted(ERROR_CODES))
 def test_every_known_code_maps_to_its_exception_class(code: str) -> None:
     exc = ClientException(
-        status_code=400, code=code, message="reformatted", request_id="REQ-1",
-        data={"Code": code, "Message": "original message", "RequestId": "REQ-1",
-              "Recommend": "https://example.invalid/r", "AccessDeniedDetail": {"PolicyType": "x"}},
+        status_code=400,
+        code=code,
+        message="reformatted",
+        request_id="REQ-1",
+        data={
+            "Code": code,
+            "Message": "original message",
+            "RequestId": "REQ-1",
+            "Recommend": "https://example.invalid/r",
+            "AccessDeniedDetail": {"PolicyType": "x"},
+        },
     )
     mapped = translate_sdk_error("PublishFlow", exc)
     assert type(mapped) is KIND_CLASS[ERROR_CODES[code].kind]
@@ -90,8 +113,16 @@ def test_every_known_code_maps_to_its_exception_class(code: str) -> None:
     assert mapped.hint and mapped.hint in str(mapped)
 
 
-@pytest.mark.parametrize("code", ["Ram.PermissionDeny", "Product.Unsubscript", "Unknown.ResourceOwnerId",
-                                  "SignatureDoesNotMatch", "InvalidAccessKeyId.NotFound"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "Ram.PermissionDeny",
+        "Product.Unsubscript",
+        "Unknown.ResourceOwnerId",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId.NotFound",
+    ],
+)
 def test_unhealable_errors_fail_without_airflow_retries(code: str) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
@@ -100,8 +131,12 @@ def test_unhealable_errors_fail_without_airflow_retries(code: str) -> None:
 
 
 def test_throttling_exception_carries_retry_after_in_seconds() -> None:
-    exc = ThrottlingException(status_code=400, code="System.LimitControl", retry_after=1500,
-                              data={"RequestId": "R", "Message": "The system is under flow control."})
+    exc = ThrottlingException(
+        status_code=400,
+        code="System.LimitControl",
+        retry_after=1500,
+        data={"RequestId": "R", "Message": "The system is under flow control."},
+    )
     mapped = translate_sdk_error("PublishFlow", exc)
     assert isinstance(mapped, CamsThrottledError)
     assert mapped.retry_after == 1.5
@@ -133,8 +168,12 @@ def _unretryable(inner: Exception) -> UnretryableException:
         (requests.exceptions.ReadTimeout("read timed out"), True),
         (requests.exceptions.ConnectionError("Connection aborted. RemoteDisconnected"), True),
         (requests.exceptions.ConnectTimeout("connect timed out"), False),
-        (requests.exceptions.ConnectionError("Failed to establish a new connection: [Errno 111] "
-                                             "Connection refused"), False),
+        (
+            requests.exceptions.ConnectionError(
+                "Failed to establish a new connection: [Errno 111] Connection refused"
+            ),
+            False,
+        ),
         (ValueError("Expecting value: line 1 column 1 (char 0)"), True),
     ],
 )

@@ -18,7 +18,11 @@ def settings(login: str | None = "AK", password: str | None = "SK", **extra: Any
 
 def test_defaults_are_the_documented_singapore_endpoint_over_https() -> None:
     s = settings()
-    assert (s.region_id, s.endpoint, s.protocol) == ("ap-southeast-1", "cams.ap-southeast-1.aliyuncs.com", "https")
+    assert (s.region_id, s.endpoint, s.protocol) == (
+        "ap-southeast-1",
+        "cams.ap-southeast-1.aliyuncs.com",
+        "https",
+    )
     assert (s.connect_timeout, s.read_timeout) == (5.0, 10.0)
 
 
@@ -70,7 +74,10 @@ def test_provider_info_declares_every_connection_field_with_json_schema() -> Non
     assert ctype["connection-type"] == "cams"
     assert set(ctype["conn-fields"]) == set(CONNECTION_FIELDS)
     assert ctype["conn-fields"]["security_token"]["schema"]["format"] == "password"
-    assert ctype["ui-field-behaviour"]["relabeling"] == {"login": "AccessKey ID", "password": "AccessKey Secret"}
+    assert ctype["ui-field-behaviour"]["relabeling"] == {
+        "login": "AccessKey ID",
+        "password": "AccessKey Secret",
+    }
     json.dumps(get_provider_info())  # JSON-serialisable as Airflow requires
 
 
@@ -79,5 +86,7 @@ def test_provider_info_validates_against_airflows_own_schema() -> None:
 
     import jsonschema
 
-    schema = json.loads(importlib.resources.files("airflow").joinpath("provider_info.schema.json").read_text())
+    schema = json.loads(
+        importlib.resources.files("airflow").joinpath("provider_info.schema.json").read_text()
+    )
     jsonschema.validate(get_provider_info(), schema)

@@ -73,14 +73,14 @@ def test_reads_are_retried_after_ambiguous_failures() -> None:
     assert len(hook.sent) == 3
 
 
-def test_mutating_action_without_reconcile_is_never_resent_after_ambiguous_failure() -> None:
+def test_non_idempotent_action_without_reconcile_is_never_resent_after_ambiguous_failure() -> None:
     hook = ScriptedHook([ambiguous(), OK])
     with pytest.raises(CamsTransportError):
         hook.call("PublishFlow", {"FlowId": "1"})
     assert hook.sent == ["PublishFlow"]
 
 
-def test_mutating_action_is_resent_after_a_failure_that_surely_did_not_apply() -> None:
+def test_non_idempotent_action_is_resent_after_a_failure_that_surely_did_not_apply() -> None:
     refused = CamsTransportError(action="X", reason="refused", maybe_applied=False)
     hook = ScriptedHook([refused, throttled(), OK])
     assert hook.call("PublishFlow", {"FlowId": "1"}) == OK
@@ -89,7 +89,7 @@ def test_mutating_action_is_resent_after_a_failure_that_surely_did_not_apply() -
 
 def test_reconcile_that_finds_the_change_done_stops_the_resend() -> None:
     hook = ScriptedHook([ambiguous()])
-    done = {"Code": "OK", "RequestId": "G", "AlreadyPublished": True}
+    done = {"Code": "OK", "RequestId": "G", "AlreadyDone": True}
     assert hook.call("PublishFlow", {"FlowId": "1"}, reconcile=lambda: done) is done
     assert hook.sent == ["PublishFlow"]
 
@@ -122,8 +122,16 @@ def test_wait_honours_retry_after() -> None:
     assert 2.0 <= hook._wait(state) <= 2.2
 
 
-@pytest.mark.parametrize("kwargs", [{"max_attempts": 0}, {"max_attempts": 1.5}, {"max_wait": -1},
-                                    {"retry_budget": "x"}, {"initial_wait": True}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"max_attempts": 0},
+        {"max_attempts": 1.5},
+        {"max_wait": -1},
+        {"retry_budget": "x"},
+        {"initial_wait": True},
+    ],
+)
 def test_bad_retry_settings_are_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(CamsValidationError):
         CamsHook(**kwargs)
