@@ -79,6 +79,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "InvalidTimeStamp.Expired": ErrorCode(
         ErrorKind.TRANSIENT, False, "The request date was rejected: check the worker's clock (NTP)."
     ),
+    "InvalidTimeStamp.Format": ErrorCode(
+        ErrorKind.INVALID, False, "The request date format was rejected; report a provider bug."
+    ),
     "SignatureNonceUsed": ErrorCode(
         ErrorKind.TRANSIENT, False, "A signature nonce was reused; a fresh request is signed on retry."
     ),

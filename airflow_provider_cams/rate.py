@@ -43,6 +43,10 @@ class CallPacer:
         if delay > 0:
             log.debug("Pacing: waiting %.3f s before the next CAMS call", delay)
             self._sleep(delay)
+        self.mark_call()
+
+    def mark_call(self) -> None:
+        """Record that a call starts now (async callers wait :meth:`wait_time` themselves)."""
         self._last_start = self._clock()
 
     def release(self) -> float:

@@ -54,15 +54,26 @@ def _run_dag() -> str:
     print("Setting up a throwaway Airflow metadata DB (SQLite)...")
     db.initdb()
     DagBundlesManager().sync_bundles_to_db()
-    bag = DagBag(dag_folder=str(ROOT / "example_dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(ROOT / "example_dags"))
     if bag.import_errors:
         raise SystemExit(f"example DAGs failed to import: {bag.import_errors}")
     sync_bag_to_db(bag, "dags-folder", None)
     print(f"Running DAG {DAG_ID} with dag.test()...")
     dag_run = bag.get_dag(DAG_ID).test()
+    print("\nTasks:")
     for ti in sorted(dag_run.get_task_instances(), key=lambda t: t.start_date or t.end_date):
-        print(f"  task {ti.task_id:<20} {ti.state}")
+        print(f"  {ti.task_id:<20} {ti.state:<8} {_summary(ti.xcom_pull(task_ids=ti.task_id))}")
     return str(dag_run.state)
+
+
+def _summary(result: dict | None) -> str:
+    """One line from a task's XCom: the flow, its status and the CAMS request id."""
+    if not result:
+        return ""
+    status = result.get("status", "DRAFT (created)")
+    if result.get("already_published"):
+        status += " (already was: no second PublishFlow)"
+    return f"flow {result['flow_id']} {status}, RequestId {result.get('request_id')}"
 
 
 def _report(emulator: object, dag_state: str) -> int:

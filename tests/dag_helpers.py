@@ -40,4 +40,4 @@ def xcom(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
             .filter_by(dag_id=dag_run.dag_id, run_id=dag_run.run_id, task_id=task_id, key=key)
             .one_or_none()
         )
-        return None if row is None else XComModel.deserialize_value(row)
+        return None if row is None else row.value

@@ -7,6 +7,7 @@ the first client is built, never at module import, so DAG parsing stays cheap.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from functools import cached_property
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 from tenacity import (
+    AsyncRetrying,
     RetryCallState,
     Retrying,
     retry_if_exception,
@@ -143,7 +145,9 @@ class CamsHook(BaseHook):
     @cached_property
     def settings(self) -> CamsConnectionSettings:
         """The connection's checked settings; secrets are registered with the secrets masker."""
-        conn = self.get_connection(self.cams_conn_id)
+        return self._settings_from(self.get_connection(self.cams_conn_id))
+
+    def _settings_from(self, conn: Any) -> CamsConnectionSettings:
         if conn.conn_type and conn.conn_type != "cams":
             self.log.warning("Connection %r has type %r, expected 'cams'.", self.cams_conn_id, conn.conn_type)
         settings = CamsConnectionSettings.from_connection(
@@ -151,6 +155,13 @@ class CamsHook(BaseHook):
         )
         _mask(settings.access_key_secret, settings.security_token)
         return settings
+
+    async def asettings(self) -> CamsConnectionSettings:
+        """:attr:`settings` for async code (triggers): the connection is fetched without blocking."""
+        if "settings" not in self.__dict__:
+            conn = await self.aget_connection(self.cams_conn_id)
+            self.__dict__["settings"] = self._settings_from(conn)
+        return self.settings
 
     @cached_property
     def client(self) -> Client:
@@ -206,34 +217,18 @@ class CamsHook(BaseHook):
         dropped connection, 5xx) is re-sent only after ``reconcile`` says the change did not happen;
         without ``reconcile`` it is not retried at all.
         """
-        spec = FLOW_ACTIONS.get(action)
-        query = encode_params(params)
-        if spec is not None:
-            missing = [p for p in spec.required if not query.get(p)]
-            if missing:
-                raise CamsValidationError(f"CAMS {action} needs parameter(s) {missing}; none was sent.")
+        spec, query = self._prepare(action, params)
         resend_unsafe = not spec.idempotent if spec else True
         outcome_unknown = False
 
         def should_retry(exc: BaseException) -> bool:
             nonlocal outcome_unknown
-            if isinstance(exc, CamsThrottledError):
-                return True
-            if isinstance(exc, (CamsTransientError, CamsTransportError)):
-                if resend_unsafe and _maybe_applied(exc):
-                    outcome_unknown = True
-                    return reconcile is not None
-                return True
-            return False
+            if resend_unsafe and is_retryable(exc) and _maybe_applied(exc):
+                outcome_unknown = True
+                return reconcile is not None
+            return is_retryable(exc)
 
-        retrying = Retrying(
-            stop=stop_after_attempt(max_attempts or self.max_attempts) | stop_after_delay(self.retry_budget),
-            wait=self._wait,
-            retry=retry_if_exception(should_retry),
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
-        for attempt in retrying:
+        for attempt in Retrying(**self._retry_kwargs(should_retry, max_attempts)):
             with attempt:
                 if outcome_unknown and reconcile is not None:
                     done = reconcile()
@@ -241,10 +236,61 @@ class CamsHook(BaseHook):
                         self.log.info("CAMS %s had already taken effect; not sending it again.", action)
                         return done
                     outcome_unknown = False
-                return self._call_once(action, query, spec)
+                return self._send(action, query)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
-    def _call_once(self, action: str, query: dict[str, str], spec: FlowAction | None) -> Body:
+    def _send(self, action: str, query: dict[str, str]) -> Body:
+        """One paced HTTP call: the checked body, or a typed error."""
+        self.pacer.before_call()
+        try:
+            response = self.client.call_api(*self._sdk_request(action, query))
+        except Exception as exc:
+            raise translate_sdk_error(action, exc) from None
+        return check_response(action, response)
+
+    async def acall(
+        self, action: str, params: Mapping[str, Any] | None = None, *, max_attempts: int | None = None
+    ) -> Body:
+        """Async :meth:`call` for triggers; reads only (they are safe to retry after any failure)."""
+        spec, query = self._prepare(action, params)
+        if spec is None or not spec.idempotent:
+            raise CamsValidationError(f"acall sends only idempotent CAMS actions, not {action}.")
+        await self.asettings()
+        async for attempt in AsyncRetrying(**self._retry_kwargs(is_retryable, max_attempts)):
+            with attempt:
+                await asyncio.sleep(self.pacer.wait_time())
+                self.pacer.mark_call()
+                try:
+                    response = await self.client.call_api_async(*self._sdk_request(action, query))
+                except Exception as exc:
+                    raise translate_sdk_error(action, exc) from None
+                return check_response(action, response)
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
+
+    def _prepare(
+        self, action: str, params: Mapping[str, Any] | None
+    ) -> tuple[FlowAction | None, dict[str, str]]:
+        spec = FLOW_ACTIONS.get(action)
+        query = encode_params(params)
+        if spec is not None:
+            missing = [p for p in spec.required if not query.get(p)]
+            if missing:
+                raise CamsValidationError(f"CAMS {action} needs parameter(s) {missing}; none was sent.")
+        return spec, query
+
+    def _retry_kwargs(
+        self, retry: Callable[[BaseException], bool], max_attempts: int | None
+    ) -> dict[str, Any]:
+        return {
+            "stop": stop_after_attempt(max_attempts or self.max_attempts)
+            | stop_after_delay(self.retry_budget),
+            "wait": self._wait,
+            "retry": retry_if_exception(retry),
+            "before_sleep": self._log_retry,
+            "reraise": True,
+        }
+
+    def _sdk_request(self, action: str, query: dict[str, str]) -> tuple[Any, Any, Any]:
         from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
         from darabonba.runtime import RuntimeOptions
 
@@ -259,14 +305,7 @@ class CamsHook(BaseHook):
             req_body_type="formData",
             body_type="json",
         )
-        self.pacer.before_call()
-        try:
-            response = self.client.call_api(params, OpenApiRequest(query=query), RuntimeOptions())
-        except CamsError:
-            raise
-        except Exception as exc:
-            raise translate_sdk_error(action, exc) from None
-        return check_response(action, response)
+        return params, OpenApiRequest(query=query), RuntimeOptions()
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -521,6 +560,8 @@ def check_response(action: str, response: Any) -> Body:
 def translate_sdk_error(action: str, exc: Exception) -> CamsError:
     """Map a tea-openapi / darabonba / credentials exception to the provider's own type."""
     code = getattr(exc, "code", None)
+    if code in ("None", ""):  # the SDK formats a missing Code with an f-string
+        code = None
     data = getattr(exc, "data", None)
     if code is not None and (isinstance(data, dict) or getattr(exc, "status_code", None) is not None):
         data = data if isinstance(data, dict) else {}
@@ -548,6 +589,15 @@ def translate_sdk_error(action: str, exc: Exception) -> CamsError:
     )
 
 
+# The sync transport wraps requests' errors in a RetryError that keeps only their text.
+_NEVER_SENT_MARKERS = (
+    "Connection refused",
+    "Failed to establish a new connection",
+    "connect timeout=",
+    "Cannot connect to host",
+)
+
+
 def _never_sent(exc: BaseException) -> bool:
     """True when the request surely never reached the server (refused, or connect timeout)."""
     seen: set[int] = set()
@@ -558,7 +608,7 @@ def _never_sent(exc: BaseException) -> bool:
         text = str(cur)
         if name in ("ConnectTimeout", "NewConnectionError", "ClientConnectorError", "ConnectionRefusedError"):
             return True
-        if "Connection refused" in text or "Failed to establish a new connection" in text:
+        if any(marker in text for marker in _NEVER_SENT_MARKERS):
             return True
         cur = (
             cur.__cause__
@@ -566,6 +616,11 @@ def _never_sent(exc: BaseException) -> bool:
             or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
         )
     return False
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Throttling, 5xx / transient codes and transport failures can heal; nothing else is retried."""
+    return isinstance(exc, (CamsThrottledError, CamsTransientError, CamsTransportError))
 
 
 def _maybe_applied(exc: BaseException) -> bool:

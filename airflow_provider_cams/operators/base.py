@@ -9,7 +9,8 @@ from typing import Any
 from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_cams.exceptions import CamsValidationError
-from airflow_provider_cams.hooks.cams import CamsHook
+from airflow_provider_cams.hooks.cams import Body, CamsHook
+from airflow_provider_cams.validation import check_id
 
 
 class CamsBaseOperator(BaseOperator):
@@ -53,3 +54,29 @@ class CamsBaseOperator(BaseOperator):
     def space(self) -> str | None:
         """The CustSpaceId to send: the operator's, else the connection's (validated by the hook)."""
         return self.cust_space_id if self.cust_space_id is not None else self.hook.default_cust_space_id
+
+
+class FlowOperator(CamsBaseOperator):
+    """An action on one existing flow: subclasses say what :meth:`call` sends and what it returns.
+
+    :param flow_id: the flow (templated), e.g. ``create.output["flow_id"]``.
+    """
+
+    template_fields: Sequence[str] = ("flow_id", "cust_space_id")
+    verb = "Calling CAMS for"
+
+    def __init__(self, *, flow_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.flow_id = flow_id
+
+    def execute_cams(self, context: Context) -> dict[str, Any]:
+        flow_id = check_id("flow_id", self.flow_id)
+        space = self.space()
+        self.log.info("%s flow %s (CustSpaceId %s).", self.verb, flow_id, space or "-")
+        body, result = self.call(flow_id, space)
+        self.log.info("Done: flow %s, RequestId %s.", flow_id, body.get("RequestId"))
+        return {"flow_id": flow_id, "cust_space_id": space, **result, "request_id": body.get("RequestId")}
+
+    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
+        """Send the action; return the response body and the operator's own XCom fields."""
+        raise NotImplementedError

@@ -1,7 +1,8 @@
-"""Operators for WhatsApp Flows in CAMS.
+"""Operators for the WhatsApp Flow lifecycle in CAMS.
 
-Importing this module imports no Alibaba SDK module and looks up no connection: DAG files that use
-these operators parse as fast as any other.
+create -> attach JSON / modify (DRAFT) -> publish -> (wait: ``sensors.flow``) -> deprecate, or delete a
+DRAFT. Each operator validates its rendered arguments before any request and returns a JSON-safe dict
+to XCom. Importing this module imports no Alibaba SDK module and looks up no connection.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Any
 
 from airflow.sdk import Context
 
-from airflow_provider_cams.operators.base import CamsBaseOperator
-from airflow_provider_cams.validation import check_categories, check_id, check_name, check_url
+from airflow_provider_cams.hooks.cams import Body
+from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator
+from airflow_provider_cams.xcom import flow_to_xcom, preview_to_xcom
 
 
 class CreateFlowOperator(CamsBaseOperator):
@@ -20,6 +22,11 @@ class CreateFlowOperator(CamsBaseOperator):
 
     The result is pushed both as ``return_value`` and key by key (``multiple_outputs``), so
     ``create.output["flow_id"]`` and ``{{ ti.xcom_pull(task_ids='create', key='flow_id') }}`` both work.
+
+    The flow name identifies the flow across retries: when the task is retried (or a CreateFlow call
+    timed out), a flow with the same name and categories is reused instead of creating a duplicate
+    (``reused: true`` in the XCom), and several such flows fail the task with their ids. Give flows
+    unique names, e.g. with ``{{ run_id }}``.
 
     :param flow_name: name of the flow (templated).
     :param categories: WhatsApp Flow categories, e.g. ``["SIGN_UP"]`` (templated).
@@ -43,29 +50,40 @@ class CreateFlowOperator(CamsBaseOperator):
         self.endpoint_uri = endpoint_uri
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
-        flow_name = check_name("flow_name", self.flow_name)
-        categories = check_categories("categories", self.categories)
-        endpoint_uri = check_url("endpoint_uri", self.endpoint_uri) if self.endpoint_uri is not None else None
+        retried = context["ti"].try_number > 1
         space = self.space()
-        self.log.info("Creating flow %r (categories %s).", flow_name, categories)
-        body = self.hook.create_flow(flow_name, categories, endpoint_uri, space)
+        self.log.info(
+            "Creating flow %r (categories %s)%s.",
+            self.flow_name,
+            self.categories,
+            "; retry: reusing a flow of that name if the first try created one" if retried else "",
+        )
+        body = self.hook.create_flow(
+            self.flow_name, self.categories, self.endpoint_uri, space, reuse_existing=retried
+        )
         data = body.get("Data") or {}
         flow_id = str(data.get("FlowId") or "")
         if not flow_id:
             raise RuntimeError(f"CAMS CreateFlow returned no FlowId (RequestId {body.get('RequestId')}).")
+        reused = bool(body.get("Reused"))
         self.log.info(
-            "Created flow %s (%r), status DRAFT, RequestId %s.", flow_id, flow_name, body.get("RequestId")
+            "%s flow %s (%r), RequestId %s.",
+            "Reusing existing" if reused else "Created DRAFT",
+            flow_id,
+            self.flow_name,
+            body.get("RequestId"),
         )
         return {
             "flow_id": flow_id,
-            "flow_name": data.get("FlowName", flow_name),
-            "categories": list(data.get("Categories") or categories),
+            "flow_name": data.get("FlowName", self.flow_name),
+            "categories": list(data.get("Categories") or self.categories),
             "cust_space_id": space,
+            "reused": reused,
             "request_id": body.get("RequestId"),
         }
 
 
-class PublishFlowOperator(CamsBaseOperator):
+class PublishFlowOperator(FlowOperator):
     """Publish a WhatsApp Flow (DRAFT -> PUBLISHED).
 
     Idempotent: a flow that is already PUBLISHED succeeds without a second PublishFlow, a DEPRECATED
@@ -78,29 +96,169 @@ class PublishFlowOperator(CamsBaseOperator):
         rate limit); a re-run then sends a PublishFlow that CAMS rejects, and a GetFlow explains it.
     """
 
-    template_fields: Sequence[str] = ("flow_id", "cust_space_id")
+    verb = "Publishing"
 
     def __init__(self, *, flow_id: str, check_first: bool = True, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.flow_id = flow_id
+        super().__init__(flow_id=flow_id, **kwargs)
         self.check_first = check_first
 
-    def execute_cams(self, context: Context) -> dict[str, Any]:
-        flow_id = check_id("flow_id", self.flow_id)
-        space = self.space()
-        self.log.info("Publishing flow %s (CustSpaceId %s).", flow_id, space or "-")
+    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
         body = self.hook.publish_flow(flow_id, space, check_first=self.check_first)
         already = bool(body.get("AlreadyDone"))
         self.log.info(
-            "Flow %s is PUBLISHED%s, RequestId %s.",
+            "Flow %s is PUBLISHED%s.",
             flow_id,
             " (it already was: no second PublishFlow sent)" if already else "",
-            body.get("RequestId"),
         )
-        return {
-            "flow_id": flow_id,
-            "cust_space_id": space,
-            "status": "PUBLISHED",
-            "already_published": already,
-            "request_id": body.get("RequestId"),
-        }
+        return body, {"status": "PUBLISHED", "already_published": already}
+
+
+class DeprecateFlowOperator(FlowOperator):
+    """Deprecate a PUBLISHED flow (PUBLISHED -> DEPRECATED); an already DEPRECATED flow succeeds.
+
+    :param flow_id: the flow (templated).
+    """
+
+    verb = "Deprecating"
+
+    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
+        body = self.hook.deprecate_flow(flow_id, space)
+        already = bool(body.get("AlreadyDone"))
+        self.log.info("Flow %s is DEPRECATED%s.", flow_id, " (it already was)" if already else "")
+        return body, {"status": "DEPRECATED", "already_deprecated": already}
+
+
+class DeleteFlowOperator(FlowOperator):
+    """Delete a DRAFT flow. A flow that no longer exists counts as deleted (re-runs stay green).
+
+    :param flow_id: the flow (templated).
+    :param missing_ok: if False, a flow that does not exist fails the task.
+    """
+
+    verb = "Deleting"
+
+    def __init__(self, *, flow_id: str, missing_ok: bool = True, **kwargs: Any) -> None:
+        super().__init__(flow_id=flow_id, **kwargs)
+        self.missing_ok = missing_ok
+
+    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
+        body = self.hook.delete_flow(flow_id, space, missing_ok=self.missing_ok)
+        already = bool(body.get("AlreadyDone"))
+        if already:
+            self.log.warning("Flow %s does not exist (already deleted?); nothing to delete.", flow_id)
+        return body, {"deleted": True, "already_deleted": already}
+
+
+class GetFlowOperator(FlowOperator):
+    """Read a flow (GetFlow): name, categories, status, JSON version, preview URL...
+
+    :param flow_id: the flow (templated).
+    """
+
+    verb = "Reading"
+
+    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
+        body = self.hook.get_flow(flow_id, space)
+        flow = flow_to_xcom(body.get("Data") or {})
+        self.log.info("Flow %s is %s.", flow_id, flow.get("status"))
+        return body, flow
+
+
+class GetFlowPreviewUrlOperator(FlowOperator):
+    """Get a flow's preview URL and its expiry (``preview_url_expires``, ISO-8601 UTC).
+
+    The URL is also stored for the task's "Flow preview" extra link.
+
+    :param flow_id: the flow (templated).
+    """
+
+    verb = "Getting the preview URL of"
+
+    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
+        body = self.hook.get_flow_preview_url(flow_id, space)
+        preview = preview_to_xcom(body.get("Data") or {})
+        self.log.info("Preview URL of flow %s expires %s.", flow_id, preview["preview_url_expires"])
+        return body, preview
+
+
+class UpdateFlowJSONAssetOperator(FlowOperator):
+    """Attach the flow's JSON (UpdateFlowJSONAsset) to a DRAFT flow.
+
+    :param flow_id: the flow (templated).
+    :param file_path: URL of the flow JSON file, as CAMS expects it (templated).
+    """
+
+    template_fields: Sequence[str] = (*FlowOperator.template_fields, "file_path")
+    verb = "Attaching JSON to"
+
+    def __init__(self, *, flow_id: str, file_path: str, **kwargs: Any) -> None:
+        super().__init__(flow_id=flow_id, **kwargs)
+        self.file_path = file_path
+
+    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
+        body = self.hook.update_flow_json_asset(flow_id, self.file_path, space)
+        return body, {"file_path": self.file_path}
+
+
+class ModifyFlowOperator(FlowOperator):
+    """Change a DRAFT flow's name, categories and endpoint (ModifyFlow).
+
+    :param flow_id: the flow (templated).
+    :param flow_name: new name (templated).
+    :param categories: new categories (templated).
+    :param endpoint_uri: new data-exchange endpoint (templated).
+    """
+
+    template_fields: Sequence[str] = (
+        *FlowOperator.template_fields,
+        "flow_name",
+        "categories",
+        "endpoint_uri",
+    )
+    verb = "Modifying"
+
+    def __init__(
+        self,
+        *,
+        flow_id: str,
+        flow_name: str,
+        categories: list[str],
+        endpoint_uri: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(flow_id=flow_id, **kwargs)
+        self.flow_name = flow_name
+        self.categories = categories
+        self.endpoint_uri = endpoint_uri
+
+    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
+        body = self.hook.modify_flow(flow_id, self.flow_name, self.categories, self.endpoint_uri, space)
+        return body, flow_to_xcom(body.get("Data") or {})
+
+
+class ListFlowsOperator(CamsBaseOperator):
+    """List every flow (walking all ListFlow pages), optionally only those with an exact name.
+
+    Returns ``{"flows": [{"flow_id", "flow_name", "categories"}...], "count": n}``. ListFlow reports no
+    status: use :class:`GetFlowOperator` for that.
+
+    :param flow_name: only flows with exactly this name (templated).
+    :param page_size: flows per ListFlow call (1-100); each page is one call against the rate limit.
+    """
+
+    template_fields: Sequence[str] = ("flow_name", "cust_space_id")
+
+    def __init__(self, *, flow_name: str | None = None, page_size: int = 100, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.flow_name = flow_name
+        self.page_size = page_size
+
+    def execute_cams(self, context: Context) -> dict[str, Any]:
+        space = self.space()
+        flows = self.hook.list_flows(self.flow_name, space, page_size=self.page_size)
+        self.log.info(
+            "Found %d flow(s)%s.",
+            len(flows),
+            f" named {self.flow_name!r}" if self.flow_name is not None else "",
+        )
+        return {"flows": [flow_to_xcom(f) for f in flows], "count": len(flows), "cust_space_id": space}

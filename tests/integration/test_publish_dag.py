@@ -15,6 +15,12 @@ from tests.dag_helpers import run_dag, ti_states, xcom
 from tests.integration.conftest import dag_kwargs
 
 
+def output(capfd: pytest.CaptureFixture[str]) -> str:
+    """Everything printed so far: under dag.test() task logs go to the console."""
+    captured = capfd.readouterr()
+    return captured.out + captured.err
+
+
 def _dag_id() -> str:
     return f"it_{uuid.uuid4().hex[:10]}"
 
@@ -87,7 +93,7 @@ def test_cust_space_id_falls_back_to_the_connections(
 
 
 def test_publishing_a_deprecated_flow_fails_and_says_why(
-    emulator: CamsEmulator, caplog: pytest.LogCaptureFixture
+    emulator: CamsEmulator, capfd: pytest.CaptureFixture[str]
 ) -> None:
     flow_id = emulator.add_flow(name="old", categories=["OTHER"], status="DEPRECATED")
     with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 2, "retry_delay": timedelta(0)})) as dag:
@@ -96,12 +102,14 @@ def test_publishing_a_deprecated_flow_fails_and_says_why(
     assert ti_states(run) == {"publish": "failed"}
     assert emulator.requests(action="PublishFlow") == []
     assert len(emulator.requests(action="GetFlow")) == 1, "no Airflow retry for a DEPRECATED flow"
-    assert "DEPRECATED and cannot be published again" in caplog.text
+    text = output(capfd)
+    assert f"Flow {flow_id} is DEPRECATED" in text
+    assert "cannot be published again" in text
 
 
 @pytest.mark.parametrize("code", ["Ram.PermissionDeny", "Product.Unsubscript", "Unknown.ResourceOwnerId"])
 def test_unhealable_codes_fail_once_with_code_request_id_and_hint(
-    emulator: CamsEmulator, caplog: pytest.LogCaptureFixture, code: str
+    emulator: CamsEmulator, capfd: pytest.CaptureFixture[str], code: str
 ) -> None:
     flow_id = emulator.add_flow(name="f", categories=["OTHER"])
     emulator.faults.add("error", action="PublishFlow", code=code, http_status=400, times=10)
@@ -110,13 +118,14 @@ def test_unhealable_codes_fail_once_with_code_request_id_and_hint(
     run = run_dag(dag)
     assert ti_states(run) == {"publish": "failed"}
     (call,) = emulator.requests(action="PublishFlow")  # one try, no hook retry, no Airflow retry
-    assert code in caplog.text
-    assert call.request_id in caplog.text
-    assert "What to do:" in caplog.text
+    text = output(capfd)
+    assert code in text
+    assert call.request_id in text
+    assert "What to do:" in text
 
 
 def test_wrong_secret_fails_fast_with_signature_error(
-    emulator: CamsEmulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    emulator: CamsEmulator, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     conn = json.loads(emulator.connection_uri_json())
     conn["password"] = "not-the-secret"
@@ -126,8 +135,9 @@ def test_wrong_secret_fails_fast_with_signature_error(
     run = run_dag(dag)
     assert ti_states(run) == {"publish": "failed"}
     assert len(emulator.requests()) == 1
-    assert "SignatureDoesNotMatch" in caplog.text
-    assert "not-the-secret" not in caplog.text
+    text = output(capfd)
+    assert "SignatureDoesNotMatch" in text
+    assert "not-the-secret" not in text
 
 
 def test_sts_credentials_are_signed_and_accepted(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,15 +208,15 @@ def test_failures_before_apply_are_retried_and_publish_once(emulator: CamsEmulat
         ("   ", "whitespace only"),
         ("12\n34", "control characters"),
         ("9" * 500, "the limit is 128"),
-        ("{{ params.missing }}", "flow_id is empty"),
+        ("{{ dag_run.conf.get('flow_id', '') }}", "flow_id is empty"),
     ],
 )
 def test_bad_flow_ids_fail_before_any_request(
-    emulator: CamsEmulator, caplog: pytest.LogCaptureFixture, flow_id: str, needle: str
+    emulator: CamsEmulator, capfd: pytest.CaptureFixture[str], flow_id: str, needle: str
 ) -> None:
     with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 2, "retry_delay": timedelta(0)})) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id)
     run = run_dag(dag)
     assert ti_states(run) == {"publish": "failed"}
     assert emulator.requests() == []
-    assert needle in caplog.text
+    assert needle in output(capfd)

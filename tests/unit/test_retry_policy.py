@@ -31,7 +31,7 @@ class ScriptedHook(CamsHook):
         self.script = list(script)
         self.sent: list[str] = []
 
-    def _call_once(self, action: str, query: dict[str, str], spec: Any) -> dict[str, Any]:
+    def _send(self, action: str, query: dict[str, str]) -> dict[str, Any]:
         self.sent.append(action)
         step = self.script.pop(0)
         if isinstance(step, BaseException):

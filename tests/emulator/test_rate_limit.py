@@ -1,0 +1,148 @@
+"""The per-AccessKeyId QPS limit (documented: 5 calls/s per account) and max_calls_in_window."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from alibabacloud_cams20200606 import models as m
+from alibabacloud_tea_openapi.exceptions import ClientException
+
+from airflow_provider_cams.testing import CamsEmulator
+from airflow_provider_cams.testing.ratelimit import SlidingWindowLimiter, window_for
+from airflow_provider_cams.testing.records import max_in_window
+from tests.emulator.helpers import STS_AK, STS_SK, STS_TOKEN, cams_client
+
+
+def _burst(emu: CamsEmulator, n: int, **client_kwargs: str) -> list[str]:
+    """n sequential ListFlow calls; the Code each ended with."""
+    client = cams_client(emu, **client_kwargs)
+    codes = []
+    for _ in range(n):
+        try:
+            codes.append(client.list_flow(m.ListFlowRequest()).body.code)
+        except ClientException as exc:
+            assert (exc.status_code, exc.retry_after) == (400, None)
+            assert exc.data["Message"] == "The system is under flow control."
+            codes.append(exc.code)
+    return codes
+
+
+def _require_fast(emu: CamsEmulator) -> None:
+    stamps = [r.received_at for r in emu.requests()]
+    if stamps[-1] - stamps[0] >= 0.9:
+        pytest.skip("the burst took longer than the window on this machine")
+
+
+def test_burst_of_8_admits_5_then_recovers(emu: CamsEmulator) -> None:
+    codes = _burst(emu, 8)
+    _require_fast(emu)
+    assert codes == ["OK"] * 5 + ["System.LimitControl"] * 3
+    records = emu.requests()
+    assert [r.throttled for r in records] == [False] * 5 + [True] * 3
+    assert [r.admitted for r in records] == [True] * 5 + [False] * 3
+    assert emu.max_calls_in_window() == 5
+    assert emu.max_calls_in_window(include_rejected=True) == 8
+
+    time.sleep(1.05)
+    assert _burst(emu, 1) == ["OK"]
+
+
+def test_rejected_calls_do_not_consume_quota(emu: CamsEmulator) -> None:
+    emu.set_rate_limit(2)
+    assert _burst(emu, 6) == ["OK", "OK"] + ["System.LimitControl"] * 4
+    _require_fast(emu)
+    first_admitted = emu.requests()[0].received_at
+    time.sleep(max(0.0, first_admitted + 1.05 - time.time()))
+    assert _burst(emu, 2) == ["OK", "OK"]
+
+
+def test_no_limit_admits_all(emu: CamsEmulator) -> None:
+    emu.set_rate_limit(None)
+    assert emu.rate_limit is None
+    assert _burst(emu, 8) == ["OK"] * 8
+    assert emu.max_calls_in_window() == 8
+
+
+def test_limit_is_per_access_key_id(emu: CamsEmulator) -> None:
+    assert _burst(emu, 5) == ["OK"] * 5
+    sts = {"access_key_id": STS_AK, "access_key_secret": STS_SK, "security_token": STS_TOKEN}
+    assert _burst(emu, 5, **sts) == ["OK"] * 5
+    _require_fast(emu)
+
+
+def test_concurrent_burst_is_decided_atomically(emu: CamsEmulator) -> None:
+    client = cams_client(emu)
+    codes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(12)
+
+    def one() -> None:
+        start.wait()
+        try:
+            code = client.list_flow(m.ListFlowRequest()).body.code
+        except ClientException as exc:
+            code = exc.code
+        with lock:
+            codes.append(code)
+
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _require_fast(emu)
+    assert sorted(codes) == ["OK"] * 5 + ["System.LimitControl"] * 7
+
+
+def test_max_calls_in_window_by_action(free_emu: CamsEmulator) -> None:
+    client = cams_client(free_emu)
+    for _ in range(3):
+        client.list_flow(m.ListFlowRequest())
+    client.create_flow(m.CreateFlowRequest(flow_name="x", categories=["OTHER"]))
+    assert free_emu.max_calls_in_window(action="ListFlow") == 3
+    assert free_emu.max_calls_in_window(action="CreateFlow") == 1
+    assert free_emu.max_calls_in_window(window=1e-9) == 1
+
+
+# --------------------------------------------------------------------------- units
+def test_limiter_many_threads_same_instant() -> None:
+    limiter = SlidingWindowLimiter(5)
+    admitted: list[bool] = []
+    barrier = threading.Barrier(50)
+
+    def go() -> None:
+        barrier.wait()
+        admitted.append(limiter.try_acquire("k", 100.0))
+
+    threads = [threading.Thread(target=go) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert admitted.count(True) == 5
+
+
+def test_limiter_windows_hold_for_out_of_order_stamps() -> None:
+    limiter = SlidingWindowLimiter(2)
+    assert limiter.try_acquire("k", 10.5)
+    assert limiter.try_acquire("k", 10.0)  # decided later, arrived earlier
+    assert not limiter.try_acquire("k", 9.6)  # [9.6, 10.6) would hold three
+    assert limiter.try_acquire("k", 11.5)  # 10.5 is a full window away
+    assert max_in_window([10.5, 10.0, 11.5], 1.0) == 2
+
+
+@pytest.mark.parametrize(("rate", "expected"), [(5, (5, 1.0)), (2.5, (2, 0.8)), (0.5, (1, 2.0))])
+def test_window_for_fractional_rates(rate: float, expected: tuple[int, float]) -> None:
+    assert window_for(rate) == pytest.approx(expected)
+
+
+def test_window_for_rejects_non_positive() -> None:
+    with pytest.raises(ValueError, match="None"):
+        window_for(0)
+
+
+def test_max_in_window_is_half_open() -> None:
+    assert max_in_window([0.0, 0.5, 1.0, 1.4], 1.0) == 3
+    assert max_in_window([], 1.0) == 0
