@@ -31,11 +31,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--access-key-id", default="test-ak")
     parser.add_argument("--access-key-secret", default="test-sk")
-    parser.add_argument("--sts", type=_sts, action="append", default=[], metavar="ID:SECRET:TOKEN",
-                        help="an extra accepted STS identity (repeatable)")
+    parser.add_argument(
+        "--sts",
+        type=_sts,
+        action="append",
+        default=[],
+        metavar="ID:SECRET:TOKEN",
+        help="an extra accepted STS identity (repeatable)",
+    )
     limit = parser.add_mutually_exclusive_group()
-    limit.add_argument("--rate-limit", type=float, default=DEFAULT_RATE_LIMIT,
-                       help="calls per second per AccessKeyId (default %(default)s)")
+    limit.add_argument(
+        "--rate-limit",
+        type=float,
+        default=DEFAULT_RATE_LIMIT,
+        help="calls per second per AccessKeyId (default %(default)s)",
+    )
     limit.add_argument("--no-rate-limit", action="store_true")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="random fault probability per call")
     parser.add_argument("--fault-kinds", default=None, help="comma-separated FaultKind values (--fault-rate)")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 PREFIX = "/_emulator"
 
+
 def _ok(command: Callable[[], object]) -> dict[str, bool]:
     command()
     return {"ok": True}
@@ -38,14 +39,18 @@ Route = Callable[["CamsEmulator", dict[str, Any], dict[str, str]], Any]
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/health"): lambda emu, body, q: {
-        "status": "ok", "endpoint": emu.endpoint, "rate_limit": emu.rate_limit,
-        "flows": len(emu.flows()), "requests": len(emu.requests()),
+        "status": "ok",
+        "endpoint": emu.endpoint,
+        "rate_limit": emu.rate_limit,
+        "flows": len(emu.flows()),
+        "requests": len(emu.requests()),
     },
     ("GET", "/requests"): lambda emu, body, q: [r.as_dict() for r in emu.requests(q.get("action"))],
     ("GET", "/flows"): lambda emu, body, q: emu.flows(),
     ("POST", "/flows"): lambda emu, body, q: {"FlowId": emu.add_flow(**body)},
     ("GET", "/faults"): lambda emu, body, q: {
-        "rules": [r.as_dict() for r in emu.faults.rules()], "injected": emu.faults.injected(),
+        "rules": [r.as_dict() for r in emu.faults.rules()],
+        "injected": emu.faults.injected(),
     },
     ("POST", "/faults"): lambda emu, body, q: {"ok": True, "rule": emu.faults.add(**body).as_dict()},
     ("POST", "/faults/random"): lambda emu, body, q: _ok(lambda: emu.faults.random(**body)),
@@ -73,7 +78,7 @@ def handle_control(emu: CamsEmulator, request: WireRequest) -> WireResponse:
     """Answer one control request with JSON."""
     if not _is_loopback(request.client_host):
         return WireResponse.json(403, {"error": "control endpoints answer loopback clients only"})
-    sub = request.path[len(PREFIX):].rstrip("/") or "/"
+    sub = request.path[len(PREFIX) :].rstrip("/") or "/"
     route = ROUTES.get((request.method, sub))
     if route is None:
         known = any(path == sub for _, path in ROUTES)

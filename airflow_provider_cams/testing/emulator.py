@@ -108,8 +108,10 @@ class CamsEmulator:
             server = EmulatorHTTPServer(self._host, self._port, self, self._stop_event)
             self._port = server.server_port
             thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                name=f"cams-emulator-{self._port}", daemon=True,
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"cams-emulator-{self._port}",
+                daemon=True,
             )
             thread.start()
             self._server, self._thread = server, thread
@@ -287,8 +289,13 @@ class CamsEmulator:
         if fault.retry_after_ms:
             call.extra_headers.append(("x-acs-retry-after", str(fault.retry_after_ms)))
         return self._answer(
-            call, err.http_status, self._error_payload(call, err),
-            applied=applied, throttled=spec.throttled, fault=kind, delay=fault.delay,
+            call,
+            err.http_status,
+            self._error_payload(call, err),
+            applied=applied,
+            throttled=spec.throttled,
+            fault=kind,
+            delay=fault.delay,
         )
 
     def _error_payload(self, call: _Call, err: CamsError) -> dict[str, Any]:
@@ -322,19 +329,21 @@ class CamsEmulator:
         throttled: bool = False,
         fault: str | None = None,
     ) -> None:
-        self._log.append(RecordedRequest(
-            received_at=call.request.received_at,
-            action=call.action,
-            params=dict(call.params),
-            access_key_id=call.access_key_id,
-            http_status=status,
-            code=code,
-            request_id=call.request_id,
-            fault=fault,
-            applied=applied,
-            throttled=throttled,
-            admitted=call.admitted,
-        ))
+        self._log.append(
+            RecordedRequest(
+                received_at=call.request.received_at,
+                action=call.action,
+                params=dict(call.params),
+                access_key_id=call.access_key_id,
+                http_status=status,
+                code=code,
+                request_id=call.request_id,
+                fault=fault,
+                applied=applied,
+                throttled=throttled,
+                admitted=call.admitted,
+            )
+        )
 
 
 def _parse_action(request: WireRequest, params: Mapping[str, str]) -> str:

@@ -27,13 +27,16 @@ DOCUMENTED_ERROR_CODES: dict[str, tuple[int, str]] = {
 # code -> (http_status, message template, when the emulator answers with it). ALL ASSUMED.
 ASSUMED_ERROR_CODES: dict[str, tuple[int, str, str]] = {
     "IncompleteSignature": (
-        400, "The request signature does not conform to Aliyun standards. {reason}",
+        400,
+        "The request signature does not conform to Aliyun standards. {reason}",
         "No Authorization header, a non ACS3-HMAC-SHA256 scheme (e.g. the v2 HMAC-SHA1 query signature), "
         "a malformed Authorization, a required header (host, x-acs-date, x-acs-signature-nonce, "
         "x-acs-content-sha256) missing or unsigned, or any x-acs-* header left unsigned.",
     ),
     "InvalidAccessKeyId.NotFound": (
-        404, "Specified access key is not found.", "The Credential's AccessKeyId is not configured.",
+        404,
+        "Specified access key is not found.",
+        "The Credential's AccessKeyId is not configured.",
     ),
     "SignatureDoesNotMatch": (
         400,
@@ -41,62 +44,79 @@ ASSUMED_ERROR_CODES: dict[str, tuple[int, str, str]] = {
         "The signature (or x-acs-content-sha256 versus the actual body) does not verify.",
     ),
     "InvalidTimeStamp.Expired": (
-        400, "Specified time stamp or date value is expired. {reason}",
+        400,
+        "Specified time stamp or date value is expired. {reason}",
         "x-acs-date is more than 15 minutes away from the emulator's clock.",
     ),
     "InvalidTimeStamp.Format": (
-        400, "Specified time stamp or date value is not well formatted.",
+        400,
+        "Specified time stamp or date value is not well formatted.",
         "x-acs-date is not %Y-%m-%dT%H:%M:%SZ.",
     ),
     "SignatureNonceUsed": (
-        400, "Specified signature nonce was used already.",
+        400,
+        "Specified signature nonce was used already.",
         "The same x-acs-signature-nonce was seen for this AccessKeyId within its validity window.",
     ),
     "InvalidSecurityToken.Expired": (
-        400, "Specified SecurityToken is expired.", "The STS identity was expired with expire_sts().",
+        400,
+        "Specified SecurityToken is expired.",
+        "The STS identity was expired with expire_sts().",
     ),
     "InvalidSecurityToken.Malformed": (
-        400, "Specified SecurityToken is malformed. {reason}",
+        400,
+        "Specified SecurityToken is malformed. {reason}",
         "An STS AccessKeyId without x-acs-security-token, or a token the emulator never issued.",
     ),
     "InvalidSecurityToken.MismatchWithAccessKey": (
-        400, "Specified SecurityToken mismatch with the AccessKey.",
+        400,
+        "Specified SecurityToken mismatch with the AccessKey.",
         "A token issued for another AccessKeyId (x-acs-security-token or x-acs-accesskey-id).",
     ),
     "InvalidVersion": (
-        400, "Specified parameter Version is not valid.", "Version is not 2020-06-06.",
+        400,
+        "Specified parameter Version is not valid.",
+        "Version is not 2020-06-06.",
     ),
     "InvalidAction.NotFound": (
-        404, "Specified api is not found, please check your url and method.",
+        404,
+        "Specified api is not found, please check your url and method.",
         "Unknown action, a path other than / (and /_emulator/...), or a method other than GET/POST.",
     ),
     "MissingParameter": (
-        400, 'The input parameter "{name}" that is mandatory for processing this request is not supplied.',
+        400,
+        'The input parameter "{name}" that is mandatory for processing this request is not supplied.',
         "A required parameter (or Action/Version) is absent or empty.",
     ),
     "InvalidParameter": (
-        400, 'The specified parameter "{name}" is not valid. {reason}',
+        400,
+        'The specified parameter "{name}" is not valid. {reason}',
         "Bad JSON in Categories/Page, unknown or no category, FlowName over 200 characters, Page out of "
         "range, or x-acs-action and the Action query parameter disagree.",
     ),
     "Flow.NotFound": (
-        400, 'The specified flow "{flow_id}" does not exist.',
+        400,
+        'The specified flow "{flow_id}" does not exist.',
         "No flow with this FlowId in the caller's (account, CustSpaceId) scope.",
     ),
     "Flow.StatusNotSupport": (
-        400, 'The flow "{flow_id}" is {status}: {action} is not supported in this status.',
+        400,
+        'The flow "{flow_id}" is {status}: {action} is not supported in this status.',
         "A lifecycle transition that is not allowed (see state.py).",
     ),
     "Flow.JSONNotFound": (
-        400, 'The flow "{flow_id}" has no flow JSON: call UpdateFlowJSONAsset before publishing.',
+        400,
+        'The flow "{flow_id}" has no flow JSON: call UpdateFlowJSONAsset before publishing.',
         "PublishFlow of a flow without a JSON asset when require_flow_json is on.",
     ),
     "ServiceUnavailable": (
-        503, "The request has failed due to a temporary failure of the server.",
+        503,
+        "The request has failed due to a temporary failure of the server.",
         "Injected fault server_error.",
     ),
     "InternalError": (
-        500, "The request processing has failed due to some unknown error, exception or failure.",
+        500,
+        "The request processing has failed due to some unknown error, exception or failure.",
         "Injected faults server_error_after_apply and error_200 (the latter with HTTP 200).",
     ),
 }

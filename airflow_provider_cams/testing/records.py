@@ -68,7 +68,8 @@ class RequestLog:
         """Peak number of calls in any ``window`` seconds; by default only calls that were admitted and
         not throttled (what counts against the vendor's QPS)."""
         stamps = [
-            r.received_at for r in self.snapshot(action)
+            r.received_at
+            for r in self.snapshot(action)
             if include_rejected or (r.admitted and not r.throttled)
         ]
         return max_in_window(stamps, window)

@@ -92,7 +92,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         thread = threading.Thread(
-            target=self._serve_connection, args=(request, client_address), daemon=True,
+            target=self._serve_connection,
+            args=(request, client_address),
+            daemon=True,
             name=f"cams-emulator-conn-{client_address[1]}",
         )
         with self._lock:

@@ -176,9 +176,7 @@ def canonical_request(
 ) -> str:
     """The six-line canonical request; repeated headers are joined like the SDK does (sorted, ',')."""
     names = sorted(set(signed_headers))
-    lines = "".join(
-        f"{n}:{','.join(sorted(v.strip() for v in headers.get(n, [])))}\n" for n in names
-    )
+    lines = "".join(f"{n}:{','.join(sorted(v.strip() for v in headers.get(n, [])))}\n" for n in names)
     return "\n".join([method, path or "/", canonical_query(raw_query), lines, ";".join(names), payload_hash])
 
 
@@ -238,7 +236,8 @@ class SignatureVerifier:
             v2 = "Signature" in dict(parse_qsl(raw_query, keep_blank_values=True))
             reason = (
                 f"The v2 (HMAC-SHA1) query signature is not supported: sign with {ALGORITHM}."
-                if v2 else "The Authorization header is missing."
+                if v2
+                else "The Authorization header is missing."
             )
             return _fail("IncompleteSignature", reason=reason)
         auth = parse_authorization(auth_value)
@@ -271,7 +270,8 @@ class SignatureVerifier:
         if skew > self._max_skew:
             server_time = datetime.fromtimestamp(now, timezone.utc).strftime(DATE_FORMAT)
             return _fail(
-                "InvalidTimeStamp.Expired", ak,
+                "InvalidTimeStamp.Expired",
+                ak,
                 reason=f"x-acs-date {date_value} is {int(skew)} s away from the server time {server_time}.",
             )
 
@@ -301,7 +301,8 @@ class SignatureVerifier:
             return _fail("InvalidSecurityToken.Expired", ak)
         if token is None:
             return _fail(
-                "InvalidSecurityToken.Malformed", ak,
+                "InvalidSecurityToken.Malformed",
+                ak,
                 reason="An STS AccessKeyId needs the x-acs-security-token header.",
             )
         declared_key = _first(hmap, "x-acs-accesskey-id")

@@ -31,8 +31,14 @@ from airflow_provider_cams.testing.errors import CamsError
 
 API_VERSION = "2020-06-06"
 CATEGORIES = (
-    "SIGN_UP", "SIGN_IN", "APPOINTMENT_BOOKING", "LEAD_GENERATION", "CONTACT_US",
-    "CUSTOMER_SUPPORT", "SURVEY", "OTHER",
+    "SIGN_UP",
+    "SIGN_IN",
+    "APPOINTMENT_BOOKING",
+    "LEAD_GENERATION",
+    "CONTACT_US",
+    "CUSTOMER_SUPPORT",
+    "SURVEY",
+    "OTHER",
 )
 STATUSES = ("DRAFT", "PUBLISHED", "DEPRECATED")
 MAX_FLOW_NAME = 200
@@ -143,7 +149,8 @@ def validate_categories(value: Any) -> list[str]:
     unknown = [c for c in value if c not in CATEGORIES]
     if unknown:
         raise CamsError(
-            "InvalidParameter", name="Categories",
+            "InvalidParameter",
+            name="Categories",
             reason=f"Unknown category {unknown[0]!r}; allowed: {', '.join(CATEGORIES)}.",
         )
     return list(value)
@@ -250,10 +257,11 @@ class FlowStore:
         index, size = parse_page(params.get("Page"))
         name = params.get("FlowName")
         matches = [
-            f.summary() for f in self._flows.values()
+            f.summary()
+            for f in self._flows.values()
             if _scope(f.account, f.cust_space_id) == scope and (not name or f.name == name)
         ]
-        return matches[(index - 1) * size: index * size]
+        return matches[(index - 1) * size : index * size]
 
     def _modify(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
         name = validate_flow_name(params["FlowName"])
@@ -310,8 +318,13 @@ class FlowStore:
             raise ValueError(exc.message) from None
         with self._lock:
             flow = Flow(
-                flow_id=self._new_id(), name=name, categories=cats, account=account,
-                cust_space_id=cust_space_id or "", status=status, endpoint_uri=endpoint_uri,
+                flow_id=self._new_id(),
+                name=name,
+                categories=cats,
+                account=account,
+                cust_space_id=cust_space_id or "",
+                status=status,
+                endpoint_uri=endpoint_uri,
                 created_at=self._clock(),
             )
             if with_json:
@@ -331,4 +344,3 @@ class FlowStore:
 def _scope(account: str, cust_space_id: str | None) -> Scope:
     """Flows are visible per (account, CustSpaceId or "")."""
     return (account, cust_space_id or "")
-

@@ -37,7 +37,10 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "AL
 
 def config(endpoint: str, access_key_id: str = AK, access_key_secret: str = SK, **extra: Any) -> Config:
     return Config(
-        access_key_id=access_key_id, access_key_secret=access_key_secret, endpoint=endpoint, protocol="HTTP",
+        access_key_id=access_key_id,
+        access_key_secret=access_key_secret,
+        endpoint=endpoint,
+        protocol="HTTP",
         **extra,
     )
 
@@ -53,8 +56,15 @@ def generic_client(emu: CamsEmulator, **kwargs: Any) -> OpenApiClient:
 
 def rpc_params(action: str) -> Params:
     return Params(
-        action=action, version=VERSION, protocol="HTTPS", pathname="/", method="POST", auth_type="AK",
-        style="RPC", req_body_type="formData", body_type="json",
+        action=action,
+        version=VERSION,
+        protocol="HTTPS",
+        pathname="/",
+        method="POST",
+        auth_type="AK",
+        style="RPC",
+        req_body_type="formData",
+        body_type="json",
     )
 
 
@@ -107,8 +117,12 @@ def capture(send: Callable[[str], object]) -> RawRequest:
                 data += conn.recv(65536)
             head, _, body = data.partition(b"\r\n\r\n")
             length = next(
-                (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                 if line.lower().startswith(b"content-length:")), 0,
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
             )
             while len(body) < length:
                 body += conn.recv(65536)
@@ -116,7 +130,8 @@ def capture(send: Callable[[str], object]) -> RawRequest:
             reply = b'{"RequestId":"CAPTURED","Code":"OK","Message":"None","AccessDeniedDetail":"None"}'
             conn.sendall(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                + f"Content-Length: {len(reply)}\r\n\r\n".encode() + reply
+                + f"Content-Length: {len(reply)}\r\n\r\n".encode()
+                + reply
             )
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -178,14 +193,16 @@ def spec_sign(
     if security_token:
         headers["x-acs-security-token"] = security_token
     names = sorted(headers)
-    canonical = "\n".join([
-        method,
-        "/",
-        "&".join(f"{k}={quote(query[k], safe='~')}" for k in sorted(query)),
-        "".join(f"{n}:{headers[n].strip()}\n" for n in names),
-        ";".join(names),
-        body_hash,
-    ])
+    canonical = "\n".join(
+        [
+            method,
+            "/",
+            "&".join(f"{k}={quote(query[k], safe='~')}" for k in sorted(query)),
+            "".join(f"{n}:{headers[n].strip()}\n" for n in names),
+            ";".join(names),
+            body_hash,
+        ]
+    )
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     signature = hmac.new(
         access_key_secret.encode(), f"ACS3-HMAC-SHA256\n{digest}".encode(), hashlib.sha256

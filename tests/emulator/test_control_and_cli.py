@@ -44,8 +44,12 @@ def test_control_endpoints(emu: CamsEmulator) -> None:
     flow_id = seeded["FlowId"]
     assert control(f"{base}/flows")[1][flow_id]["Status"] == "DRAFT"
 
-    assert control(f"{base}/faults", "POST", {"kind": "throttle", "action": "PublishFlow",
-                                              "retry_after_ms": 100})[0] == 200
+    assert (
+        control(
+            f"{base}/faults", "POST", {"kind": "throttle", "action": "PublishFlow", "retry_after_ms": 100}
+        )[0]
+        == 200
+    )
     assert control(f"{base}/faults")[1]["rules"][0]["kind"] == "throttle"
     client = cams_client(emu)
     with pytest.raises(ThrottlingException):  # not a ClientException subclass
@@ -55,7 +59,8 @@ def test_control_endpoints(emu: CamsEmulator) -> None:
 
     records = control(f"{base}/requests")[1]
     assert [(r["action"], r["fault"], r["throttled"]) for r in records] == [
-        ("PublishFlow", "throttle", True), ("GetFlow", None, False),
+        ("PublishFlow", "throttle", True),
+        ("GetFlow", None, False),
     ]
     assert [r["action"] for r in control(f"{base}/requests?action=GetFlow")[1]] == ["GetFlow"]
     health = control(f"{base}/health")[1]
@@ -116,7 +121,10 @@ def _start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")])
     proc = subprocess.Popen(
         [sys.executable, "-m", "airflow_provider_cams.testing.cli", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert proc.stdout is not None
     selector = selectors.DefaultSelector()
@@ -127,14 +135,20 @@ def _start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
     line = proc.stdout.readline().strip()
     prefix = "CAMS emulator listening on http://"
     assert line.startswith(prefix), line
-    return proc, line[len(prefix):]
+    return proc, line[len(prefix) :]
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_cli_serves_until_signalled(stop_signal: signal.Signals) -> None:
     proc, endpoint = _start_cli(
-        "--access-key-id", "cli-ak", "--access-key-secret", "cli-sk",
-        "--sts", "STS.cli:sts-sk:tok:with:colons", "--no-rate-limit", "--require-flow-json",
+        "--access-key-id",
+        "cli-ak",
+        "--access-key-secret",
+        "cli-sk",
+        "--sts",
+        "STS.cli:sts-sk:tok:with:colons",
+        "--no-rate-limit",
+        "--require-flow-json",
     )
     try:
         host, port = endpoint.rsplit(":", 1)

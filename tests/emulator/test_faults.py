@@ -51,7 +51,11 @@ EXPECTATIONS: dict[FaultKind, Expect] = {
     FaultKind.ERROR_200: Expect({}, None, False, "InternalError", 200, "InternalError"),
     FaultKind.NON_JSON: Expect({}, UnretryableException, False, None, 502, None),
     FaultKind.ERROR: Expect(
-        {"code": "Ram.PermissionDeny"}, ClientException, False, "Ram.PermissionDeny", 400,
+        {"code": "Ram.PermissionDeny"},
+        ClientException,
+        False,
+        "Ram.PermissionDeny",
+        400,
         "Ram.PermissionDeny",
     ),
 }
@@ -83,7 +87,10 @@ def test_each_fault_kind(emu: CamsEmulator, kind: FaultKind, use_async: bool) ->
     assert emu.flows()[flow_id]["Status"] == ("PUBLISHED" if expect.applied else "DRAFT")
     (record,) = emu.requests()
     assert (record.fault, record.applied, record.code, record.http_status) == (
-        kind.value, expect.applied, expect.recorded_code, expect.status
+        kind.value,
+        expect.applied,
+        expect.recorded_code,
+        expect.status,
     )
     assert record.throttled is (kind is FaultKind.THROTTLE)
     assert emu.faults.injected() == {kind.value: 1}
@@ -116,7 +123,9 @@ def test_sdk_exception_details(free_emu: CamsEmulator) -> None:
     with pytest.raises(ServerException) as server:
         _publish(emu, flow_id, False)
     assert (server.value.code, server.value.status_code, server.value.data["Message"]) == (
-        "Throttling.User", 500, "custom"
+        "Throttling.User",
+        500,
+        "custom",
     )
 
     emu.faults.add("drop_before")
@@ -176,8 +185,9 @@ def test_random_faults_are_reproducible_with_a_seed(free_emu: CamsEmulator) -> N
 
     def run() -> list[str | None]:
         free_emu.reset()
-        free_emu.faults.random(rate=0.5, kinds=["server_error", "error_200", "throttle"], seed=7,
-                               actions=["ListFlow"])
+        free_emu.faults.random(
+            rate=0.5, kinds=["server_error", "error_200", "throttle"], seed=7, actions=["ListFlow"]
+        )
         for _ in range(20):
             code_of(client, "ListFlow")
         assert code_of(client, "GetFlow", FlowId="1") == "Flow.NotFound"  # not in actions: never faulted

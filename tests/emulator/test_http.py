@@ -39,7 +39,11 @@ def test_keep_alive_serves_many_requests_on_one_connection(free_emu: CamsEmulato
             assert length is not None and int(length) > 0
             assert conn.sock is sock, "the server must keep the connection open"
         assert [r.code for r in free_emu.requests()] == [
-            "OK", "OK", "MissingParameter", "InvalidAction.NotFound", "OK",
+            "OK",
+            "OK",
+            "MissingParameter",
+            "InvalidAction.NotFound",
+            "OK",
         ]
     finally:
         conn.close()
@@ -105,13 +109,18 @@ def test_ipv6_loopback() -> None:
 def test_connection_uri_json(emu: CamsEmulator) -> None:
     conn = json.loads(emu.connection_uri_json())
     assert conn == {
-        "conn_type": "cams", "login": AK, "password": SK,
+        "conn_type": "cams",
+        "login": AK,
+        "password": SK,
         "extra": {"region_id": "ap-southeast-1", "endpoint": emu.endpoint, "protocol": "http"},
     }
     overridden = emu.connection_uri_json({"read_timeout": 2, "protocol": "HTTP"}, cust_space_id="cams-1")
     assert json.loads(overridden)["extra"] == {
-        "region_id": "ap-southeast-1", "endpoint": emu.endpoint, "protocol": "HTTP",
-        "cust_space_id": "cams-1", "read_timeout": 2,
+        "region_id": "ap-southeast-1",
+        "endpoint": emu.endpoint,
+        "protocol": "HTTP",
+        "cust_space_id": "cams-1",
+        "read_timeout": 2,
     }
 
 

@@ -67,7 +67,10 @@ def test_reads_work_in_every_status(free_emu: CamsEmulator, client: OpenApiClien
     flow_id = free_emu.add_flow("f", ["OTHER"], status=status, with_json=True)
     assert call(client, "GetFlow", FlowId=flow_id)["Data"]["Status"] == status
     asset = call(client, "GetFlowJSONAssest", FlowId=flow_id)["Data"]
-    assert asset == {"FlowId": flow_id, "FilePath": f"https://cams-emulator.invalid/flows/{flow_id}/flow.json"}
+    assert asset == {
+        "FlowId": flow_id,
+        "FilePath": f"https://cams-emulator.invalid/flows/{flow_id}/flow.json",
+    }
     assert call(client, "GetFlowPreviewUrl", FlowId=flow_id)["Data"]["FlowId"] == flow_id
 
 
@@ -75,8 +78,15 @@ def test_get_flow_reports_every_documented_field(free_emu: CamsEmulator, client:
     flow_id = call(client, "CreateFlow", FlowName="n", Categories=["SIGN_IN"])["Data"]["FlowId"]
     data = call(client, "GetFlow", FlowId=flow_id)["Data"]
     assert data == {
-        "FlowId": flow_id, "FlowName": "n", "Categories": ["SIGN_IN"], "Status": "DRAFT", "JSONVersion": None,
-        "DataApiVersion": None, "EndpointUri": None, "PreviewUrl": None, "PreviewUrlExpires": None,
+        "FlowId": flow_id,
+        "FlowName": "n",
+        "Categories": ["SIGN_IN"],
+        "Status": "DRAFT",
+        "JSONVersion": None,
+        "DataApiVersion": None,
+        "EndpointUri": None,
+        "PreviewUrl": None,
+        "PreviewUrlExpires": None,
     }
 
 
@@ -89,8 +99,17 @@ def test_get_flow_reports_every_documented_field(free_emu: CamsEmulator, client:
         ("ModifyFlow", {"FlowName": "x", "Categories": ["OTHER"]}, "FlowId"),
         ("ModifyFlow", {"FlowId": "1", "Categories": ["OTHER"]}, "FlowName"),
         ("UpdateFlowJSONAsset", {"FlowId": "1"}, "FilePath"),
-        *[(a, {}, "FlowId") for a in ("GetFlow", "PublishFlow", "DeprecateFlow", "DeleteFlow",
-                                      "GetFlowJSONAssest", "GetFlowPreviewUrl")],
+        *[
+            (a, {}, "FlowId")
+            for a in (
+                "GetFlow",
+                "PublishFlow",
+                "DeprecateFlow",
+                "DeleteFlow",
+                "GetFlowJSONAssest",
+                "GetFlowPreviewUrl",
+            )
+        ],
     ],
 )
 def test_missing_parameter(
@@ -131,8 +150,16 @@ def test_flow_name_of_200_characters_is_fine(client: OpenApiClient) -> None:
 
 
 def test_every_category_is_accepted(client: OpenApiClient) -> None:
-    cats = ["SIGN_UP", "SIGN_IN", "APPOINTMENT_BOOKING", "LEAD_GENERATION", "CONTACT_US",
-            "CUSTOMER_SUPPORT", "SURVEY", "OTHER"]
+    cats = [
+        "SIGN_UP",
+        "SIGN_IN",
+        "APPOINTMENT_BOOKING",
+        "LEAD_GENERATION",
+        "CONTACT_US",
+        "CUSTOMER_SUPPORT",
+        "SURVEY",
+        "OTHER",
+    ]
     assert call(client, "CreateFlow", FlowName="all", Categories=cats)["Data"]["Categories"] == cats
 
 
@@ -196,7 +223,12 @@ def test_flow_ids_are_unique_15_digit_strings(client: OpenApiClient) -> None:
 def test_modify_keeps_endpoint_unless_given(free_emu: CamsEmulator, client: OpenApiClient) -> None:
     flow_id = free_emu.add_flow("f", ["OTHER"], endpoint_uri="https://a.example")
     data = call(client, "ModifyFlow", FlowId=flow_id, FlowName="g", Categories=["SURVEY"])["Data"]
-    assert data == {"FlowId": flow_id, "FlowName": "g", "Categories": ["SURVEY"], "EndpointUri": "https://a.example"}
+    assert data == {
+        "FlowId": flow_id,
+        "FlowName": "g",
+        "Categories": ["SURVEY"],
+        "EndpointUri": "https://a.example",
+    }
 
 
 @pytest.mark.parametrize(
@@ -215,7 +247,10 @@ def test_reset_forgets_everything(free_emu: CamsEmulator, client: OpenApiClient)
     call(client, "ListFlow")
     free_emu.reset()
     assert (free_emu.flows(), free_emu.requests(), free_emu.faults.injected(), free_emu.faults.rules()) == (
-        {}, [], {}, []
+        {},
+        [],
+        {},
+        [],
     )
 
 

@@ -61,7 +61,12 @@ def test_typed_sdk_full_lifecycle(free_emu: CamsEmulator) -> None:
 
     records = emu.requests()
     assert [r.action for r in records] == [
-        "CreateFlow", "UpdateFlowJSONAsset", "PublishFlow", "GetFlow", "DeprecateFlow", "ListFlow",
+        "CreateFlow",
+        "UpdateFlowJSONAsset",
+        "PublishFlow",
+        "GetFlow",
+        "DeprecateFlow",
+        "ListFlow",
     ]
     assert all(r.code == "OK" and r.applied and r.admitted and r.access_key_id == AK for r in records)
     assert records[0].params == {"FlowName": "signup", "Categories": '["SIGN_UP","OTHER"]'}
@@ -146,11 +151,15 @@ def test_generic_call_api_with_awkward_values(free_emu: CamsEmulator, value: str
 def test_typed_models_for_the_other_actions(free_emu: CamsEmulator) -> None:
     client = cams_client(free_emu)
     flow_id = client.create_flow(m.CreateFlowRequest(flow_name="a", categories=["OTHER"])).body.data.flow_id
-    modified = client.modify_flow(m.ModifyFlowRequest(
-        flow_id=flow_id, flow_name="b", categories=["SURVEY"], endpoint_uri="https://api.example/flow"
-    )).body.data
+    modified = client.modify_flow(
+        m.ModifyFlowRequest(
+            flow_id=flow_id, flow_name="b", categories=["SURVEY"], endpoint_uri="https://api.example/flow"
+        )
+    ).body.data
     assert (modified.flow_name, modified.categories, modified.endpoint_uri) == (
-        "b", ["SURVEY"], "https://api.example/flow"
+        "b",
+        ["SURVEY"],
+        "https://api.example/flow",
     )
     asset = client.get_flow_jsonassest(m.GetFlowJSONAssestRequest(flow_id=flow_id)).body.data
     assert (asset.flow_id, asset.file_path) == (flow_id, None)
@@ -159,7 +168,9 @@ def test_typed_models_for_the_other_actions(free_emu: CamsEmulator) -> None:
     assert isinstance(preview.preview_url_expires, int)
     got = client.get_flow(m.GetFlowRequest(flow_id=flow_id)).body.data
     assert (got.preview_url, got.preview_url_expires, got.data_api_version) == (
-        preview.preview_url, preview.preview_url_expires, "3.0"
+        preview.preview_url,
+        preview.preview_url_expires,
+        "3.0",
     )
     client.delete_flow(m.DeleteFlowRequest(flow_id=flow_id))
     assert free_emu.flows() == {}

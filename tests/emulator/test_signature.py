@@ -26,6 +26,7 @@ from tests.emulator.helpers import AK, SK, RawRequest, cams_client, capture, con
 
 def _captured_create(flow_name: str = "tamper-me") -> RawRequest:
     """A CreateFlow request signed by the official SDK with the emulator's credentials."""
+
     def send(endpoint: str) -> None:
         from alibabacloud_cams20200606.client import Client
 
