@@ -39,7 +39,7 @@ from airflow_provider_cams.exceptions import (
     CamsValidationError,
     api_error_class,
 )
-from airflow_provider_cams.hooks.connection import CONNECTION_FIELDS, CamsConnectionSettings
+from airflow_provider_cams.hooks.connection import CamsConnectionSettings
 from airflow_provider_cams.rate import CallPacer
 from airflow_provider_cams.validation import check_categories, check_id, check_name, check_url
 
@@ -120,23 +120,8 @@ class CamsHook(BaseHook):
 
     # ----------------------------------------------------------------- connection and client
     @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Form widgets for Airflow < 3.2 (3.2+ reads ``conn-fields`` from the provider info)."""
-        from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
-        from flask_babel import lazy_gettext
-        from wtforms import PasswordField, StringField
-
-        widgets: dict[str, Any] = {}
-        for name, f in CONNECTION_FIELDS.items():
-            field_cls, widget = (
-                (PasswordField, BS3PasswordFieldWidget) if f.secret else (StringField, BS3TextFieldWidget)
-            )
-            widgets[name] = field_cls(lazy_gettext(f.label), widget=widget(), description=f.description)
-        return widgets
-
-    @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """UI field behaviour for Airflow < 3.2, the same as the provider info declares."""
+        """The UI field behaviour the provider info declares (read by Airflow < 3.2)."""
         from airflow_provider_cams.get_provider_info import get_provider_info
 
         behaviour: dict[str, Any] = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
