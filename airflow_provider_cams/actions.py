@@ -67,7 +67,15 @@ FLOW_CATEGORIES = (
     "OTHER",
 )
 
+# In lifecycle order: a flow only ever moves forward in this tuple.
 FLOW_STATUSES = ("DRAFT", "PUBLISHED", "DEPRECATED")
+
+
+def status_unreachable(current: str | None, target: str) -> bool:
+    """True when a flow in ``current`` can never reach ``target`` (statuses only move forward)."""
+    if current not in FLOW_STATUSES:
+        return False
+    return FLOW_STATUSES.index(current) > FLOW_STATUSES.index(target)
 
 
 @dataclass(frozen=True)

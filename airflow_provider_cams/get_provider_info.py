@@ -29,6 +29,22 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_cams.operators.flow"],
             }
         ],
+        "sensors": [
+            {
+                "integration-name": "Alibaba Cloud CAMS",
+                "python-modules": ["airflow_provider_cams.sensors.flow"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": "Alibaba Cloud CAMS",
+                "python-modules": ["airflow_provider_cams.triggers.flow"],
+            }
+        ],
+        "extra-links": [
+            "airflow_provider_cams.links.flow.CamsFlowConsoleLink",
+            "airflow_provider_cams.links.flow.CamsFlowPreviewLink",
+        ],
         "hooks": [
             {
                 "integration-name": "Alibaba Cloud CAMS",
@@ -55,7 +71,7 @@ def get_provider_info() -> dict[str, Any]:
 
 
 def _conn_fields() -> dict[str, Any]:
-    from airflow_provider_cams.hooks.connection import CONNECTION_FIELDS
+    from airflow_provider_cams.connection_form import CONNECTION_FIELDS
 
     return {
         name: {

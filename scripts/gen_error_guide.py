@@ -46,7 +46,9 @@ create, publish, deprecate and delete the flow's state is checked before the act
 def render() -> str:
     rows = [("Code", "Source", "What the provider does", "What to do")]
     for code, info in ERROR_CODES.items():
-        rows.append((f"``{code}``", "documented" if info.documented else "assumed", ACTION[info.kind], info.hint))
+        rows.append(
+            (f"``{code}``", "documented" if info.documented else "assumed", ACTION[info.kind], info.hint)
+        )
     lines = [".. list-table::", "   :header-rows: 1", "   :widths: 20 10 30 40", ""]
     for row in rows:
         lines.append(f"   * - {row[0]}")

@@ -378,12 +378,14 @@ class CamsHook(BaseHook):
     def _transition(self, action: str, flow_id: str, cust_space_id: str | None, *, check_first: bool) -> Body:
         transition = STATUS_TRANSITIONS[action]
         params = self._flow_params(flow_id, cust_space_id)
+        seen: dict[str, Any] = {}  # the flow as GetFlow last showed it (for preview links)
 
         def done_already() -> Body | None:
             flow = self.get_flow(params["FlowId"], params["CustSpaceId"])
-            status = (flow.get("Data") or {}).get("Status")
+            seen.update(flow.get("Data") or {})
+            status = seen.get("Status")
             if status == transition.target:
-                return {**flow, "Data": None, "AlreadyDone": True, "Status": status}
+                return {**flow, "Data": None, "Flow": seen, "AlreadyDone": True, "Status": status}
             if status != transition.source:
                 raise CamsFlowStateError(
                     action=action,
@@ -404,7 +406,7 @@ class CamsHook(BaseHook):
             if done is None:
                 raise
             return done
-        return {"AlreadyDone": False, **body, "Status": body.get("Status", transition.target)}
+        return {"AlreadyDone": False, **body, "Flow": seen, "Status": transition.target}
 
     def delete_flow(self, flow_id: str, cust_space_id: str | None = None, *, missing_ok: bool = True) -> Body:
         """Delete a DRAFT flow. A flow that is already gone counts as deleted when ``missing_ok``."""
@@ -427,6 +429,11 @@ class CamsHook(BaseHook):
     def get_flow(self, flow_id: str, cust_space_id: str | None = None) -> Body:
         """GetFlow; ``Data`` holds the flow including its ``Status``."""
         return self.call("GetFlow", self._flow_params(flow_id, cust_space_id))
+
+    async def aget_flow(self, flow_id: str, cust_space_id: str | None = None) -> Body:
+        """Async GetFlow, for triggers."""
+        await self.asettings()
+        return await self.acall("GetFlow", self._flow_params(flow_id, cust_space_id))
 
     def modify_flow(
         self,

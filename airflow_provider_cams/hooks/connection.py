@@ -1,8 +1,7 @@
-"""The ``cams`` connection: its form fields and the checked settings read from it.
+"""The checked settings read from a ``cams`` connection.
 
-One declarative table (:data:`CONNECTION_FIELDS`) feeds both the Airflow UI form (provider-info
-``conn-fields`` and the pre-3.2 hook classmethods) and the validation of a stored connection, so the
-form and the checks cannot drift apart.
+The form (:data:`~airflow_provider_cams.connection_form.CONNECTION_FIELDS`) and these checks share one
+table of fields, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,12 +11,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_cams.connection_form import (
+    CONNECTION_FIELDS,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_REGION,
+    MAX_TIMEOUT,
+)
 from airflow_provider_cams.exceptions import CamsConfigError
-
-DEFAULT_REGION = "ap-southeast-1"
-DEFAULT_CONNECT_TIMEOUT = 5.0
-DEFAULT_READ_TIMEOUT = 10.0
-MAX_TIMEOUT = 300.0
 
 # Alibaba Cloud public region ids. CAMS documents only ap-southeast-1; the SDK derives
 # cams.<region>.aliyuncs.com for the others (undocumented: set ``endpoint`` to be explicit).
@@ -54,64 +55,6 @@ KNOWN_REGIONS = frozenset(
 )
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class ConnField:
-    """One extra field of the connection form."""
-
-    label: str
-    description: str
-    type: str = "string"
-    default: Any = None
-    secret: bool = False
-    enum: tuple[str, ...] | None = None
-
-    def json_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": [self.type, "null"]}
-        if self.default is not None:
-            schema["default"] = self.default
-        if self.enum:
-            schema["enum"] = list(self.enum)
-        if self.secret:
-            schema["format"] = "password"
-        return schema
-
-
-CONNECTION_FIELDS: dict[str, ConnField] = {
-    "region_id": ConnField(
-        "Region ID", f"Alibaba Cloud region; CAMS documents only {DEFAULT_REGION}.", default=DEFAULT_REGION
-    ),
-    "endpoint": ConnField(
-        "Endpoint",
-        "host[:port] without scheme or path; overrides the regional endpoint (e.g. 127.0.0.1:8765 for "
-        "the bundled emulator).",
-    ),
-    "protocol": ConnField(
-        "Protocol",
-        "https (default) or http; http only for a loopback endpoint.",
-        default="https",
-        enum=("https", "http"),
-    ),
-    "security_token": ConnField("STS Security Token", "Only with temporary (STS) credentials.", secret=True),
-    "cust_space_id": ConnField(
-        "CustSpaceId",
-        "Default CustSpaceId for every operator (space ID of an ISV sub-customer or "
-        "instance ID of a direct customer).",
-    ),
-    "connect_timeout": ConnField(
-        "Connect timeout (s)",
-        "TCP connect timeout in seconds.",
-        type="number",
-        default=DEFAULT_CONNECT_TIMEOUT,
-    ),
-    "read_timeout": ConnField(
-        "Read timeout (s)",
-        "Timeout waiting for a response, in seconds.",
-        type="number",
-        default=DEFAULT_READ_TIMEOUT,
-    ),
-}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Shared shape of every CAMS operator: connection, hook, CustSpaceId, JSON-safe XCom."""
+"""Shared shape of every CAMS task: connection, one cached hook, CustSpaceId, links, JSON-safe XCom."""
 
 from __future__ import annotations
 
@@ -10,19 +10,56 @@ from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_cams.exceptions import CamsValidationError
 from airflow_provider_cams.hooks.cams import Body, CamsHook
+from airflow_provider_cams.links.flow import (
+    FLOW_LINKS,
+    CamsFlowConsoleLink,
+    CamsFlowPreviewLink,
+    console_flow_url,
+)
 from airflow_provider_cams.validation import check_id
 
 
-class CamsBaseOperator(BaseOperator):
-    """Base class: subclasses implement :meth:`execute_cams` and list their own template fields.
+class CamsHookMixin:
+    """What operators and sensors share (cf. the Amazon provider's ``AwsBaseHookMixin``).
 
     :param cams_conn_id: the ``cams`` connection to use.
-    :param cust_space_id: CustSpaceId; falls back to the connection's ``cust_space_id`` extra.
+    :param cust_space_id: CustSpaceId (templated); falls back to the connection's ``cust_space_id``.
     :param hook_params: extra keyword arguments for :class:`CamsHook` (``max_attempts``, ``max_wait``,
         ``retry_budget``...).
     """
 
+    cams_conn_id: str
+    cust_space_id: str | None
+    hook_params: dict[str, Any]
+
+    def init_cams(
+        self, cams_conn_id: str, cust_space_id: str | None, hook_params: dict[str, Any] | None
+    ) -> None:
+        if hook_params is not None and not isinstance(hook_params, dict):
+            raise CamsValidationError(f"hook_params must be a dict, got {type(hook_params).__name__}.")
+        self.cams_conn_id = cams_conn_id
+        self.cust_space_id = cust_space_id
+        self.hook_params = hook_params or {}
+
+    @cached_property
+    def hook(self) -> CamsHook:
+        """One hook per task run, built on first use (never at DAG parse time)."""
+        return CamsHook(cams_conn_id=self.cams_conn_id, **self.hook_params)
+
+    def space(self) -> str | None:
+        """The CustSpaceId to send: the task's, else the connection's (validated by the hook)."""
+        return self.cust_space_id if self.cust_space_id is not None else self.hook.default_cust_space_id
+
+    def persist_links(self, context: Context, flow_id: str, space: str | None, flow: dict[str, Any]) -> None:
+        CamsFlowConsoleLink.persist(context, console_flow_url(flow_id, space))
+        CamsFlowPreviewLink.persist(context, flow.get("PreviewUrl") or flow.get("preview_url"))
+
+
+class CamsBaseOperator(CamsHookMixin, BaseOperator):
+    """Base class of the CAMS operators: subclasses implement :meth:`execute_cams`."""
+
     template_fields: Sequence[str] = ("cust_space_id",)
+    operator_extra_links = FLOW_LINKS
     ui_color = "#ff6a00"
 
     def __init__(
@@ -34,26 +71,13 @@ class CamsBaseOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.cams_conn_id = cams_conn_id
-        self.cust_space_id = cust_space_id
-        if hook_params is not None and not isinstance(hook_params, dict):
-            raise CamsValidationError(f"hook_params must be a dict, got {type(hook_params).__name__}.")
-        self.hook_params = hook_params or {}
-
-    @cached_property
-    def hook(self) -> CamsHook:
-        """One hook per task run, built on first use (never at DAG parse time)."""
-        return CamsHook(cams_conn_id=self.cams_conn_id, **self.hook_params)
+        self.init_cams(cams_conn_id, cust_space_id, hook_params)
 
     def execute(self, context: Context) -> dict[str, Any]:
         return self.execute_cams(context)
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         raise NotImplementedError
-
-    def space(self) -> str | None:
-        """The CustSpaceId to send: the operator's, else the connection's (validated by the hook)."""
-        return self.cust_space_id if self.cust_space_id is not None else self.hook.default_cust_space_id
 
 
 class FlowOperator(CamsBaseOperator):
@@ -74,6 +98,7 @@ class FlowOperator(CamsBaseOperator):
         space = self.space()
         self.log.info("%s flow %s (CustSpaceId %s).", self.verb, flow_id, space or "-")
         body, result = self.call(flow_id, space)
+        self.persist_links(context, flow_id, space, {**(body.get("Flow") or {}), **result})
         self.log.info("Done: flow %s, RequestId %s.", flow_id, body.get("RequestId"))
         return {"flow_id": flow_id, "cust_space_id": space, **result, "request_id": body.get("RequestId")}
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import Context
+from airflow.sdk import Asset, Context
 
 from airflow_provider_cams.hooks.cams import Body
 from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator
 from airflow_provider_cams.xcom import flow_to_xcom, preview_to_xcom
+
+
+def announce_on_outlets(task: CamsBaseOperator, context: Context, extra: dict[str, Any]) -> None:
+    """Put the flow's ids in the ``extra`` of every outlet Asset event, for DAGs scheduled on it."""
+    for outlet in task.outlets or ():
+        if isinstance(outlet, Asset):
+            context["outlet_events"][outlet].extra.update(extra)
 
 
 class CreateFlowOperator(CamsBaseOperator):
@@ -27,6 +34,9 @@ class CreateFlowOperator(CamsBaseOperator):
     timed out), a flow with the same name and categories is reused instead of creating a duplicate
     (``reused: true`` in the XCom), and several such flows fail the task with their ids. Give flows
     unique names, e.g. with ``{{ run_id }}``.
+
+    With ``outlets=[Asset(...)]`` the asset event's ``extra`` carries ``flow_id``, ``flow_name`` and
+    ``cust_space_id``, so a DAG scheduled on the asset knows which flow to publish.
 
     :param flow_name: name of the flow (templated).
     :param categories: WhatsApp Flow categories, e.g. ``["SIGN_UP"]`` (templated).
@@ -66,6 +76,10 @@ class CreateFlowOperator(CamsBaseOperator):
         if not flow_id:
             raise RuntimeError(f"CAMS CreateFlow returned no FlowId (RequestId {body.get('RequestId')}).")
         reused = bool(body.get("Reused"))
+        self.persist_links(context, flow_id, space, {})
+        announce_on_outlets(
+            self, context, {"flow_id": flow_id, "flow_name": self.flow_name, "cust_space_id": space}
+        )
         self.log.info(
             "%s flow %s (%r), RequestId %s.",
             "Reusing existing" if reused else "Created DRAFT",

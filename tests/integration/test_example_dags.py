@@ -39,7 +39,9 @@ def test_examples_parse_without_connections_or_sdk_imports() -> None:
     assert "example_cams_publish_flow" in out.stdout
 
 
-@pytest.mark.parametrize("dag_id", ["example_cams_publish_flow"])
+@pytest.mark.parametrize(
+    "dag_id", ["example_cams_publish_flow", "example_cams_flow_lifecycle", "example_cams_create_flow_asset"]
+)
 def test_example_runs_green_against_the_emulator(emulator: CamsEmulator, dag_id: str) -> None:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.dagbag import sync_bag_to_db
@@ -49,14 +51,26 @@ def test_example_runs_green_against_the_emulator(emulator: CamsEmulator, dag_id:
     sync_bag_to_db(bag, "dags-folder", None)  # type: ignore[arg-type]
     run = bag.get_dag(dag_id).test()  # type: ignore[attr-defined]
     assert run.state == "success", ti_states(run)
-    assert [f["Status"] for f in emulator.flows().values()] == ["PUBLISHED"]
-    assert len(emulator.requests(action="PublishFlow")) == 1
+    expected = "DRAFT" if dag_id == "example_cams_create_flow_asset" else "PUBLISHED"
+    assert [f["Status"] for f in emulator.flows().values()] == [expected]
+    assert len(emulator.requests(action="PublishFlow")) == (expected == "PUBLISHED")
 
 
-def test_provider_is_registered_with_airflow() -> None:
+@pytest.mark.parametrize(
+    ("command", "needles"),
+    [
+        ("list", ['"airflow-provider-cams"']),
+        ("hooks", ['"cams"', "airflow_provider_cams.hooks.cams.CamsHook"]),
+        ("links", ["CamsFlowConsoleLink", "CamsFlowPreviewLink"]),
+    ],
+)
+def test_provider_is_registered_with_airflow(command: str, needles: list[str]) -> None:
     out = subprocess.run(
-        [str(Path(sys.executable).with_name("airflow")), "providers", "list", "-o", "json"],
-        capture_output=True, text=True, timeout=180,
+        [str(Path(sys.executable).with_name("airflow")), "providers", command, "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert '"airflow-provider-cams"' in out.stdout
+    for needle in needles:
+        assert needle in out.stdout

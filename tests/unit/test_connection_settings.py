@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_cams.connection_form import CONNECTION_FIELDS
 from airflow_provider_cams.exceptions import CamsConfigError
 from airflow_provider_cams.get_provider_info import get_provider_info
-from airflow_provider_cams.hooks.connection import CONNECTION_FIELDS, CamsConnectionSettings
+from airflow_provider_cams.hooks.connection import CamsConnectionSettings
 
 
 def settings(login: str | None = "AK", password: str | None = "SK", **extra: Any) -> CamsConnectionSettings:
@@ -90,3 +91,16 @@ def test_provider_info_validates_against_airflows_own_schema() -> None:
         importlib.resources.files("airflow").joinpath("provider_info.schema.json").read_text()
     )
     jsonschema.validate(get_provider_info(), schema)
+
+
+def test_provider_info_imports_nothing_from_airflow() -> None:
+    """Airflow calls get_provider_info while it imports itself: importing airflow here would loop."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from airflow_provider_cams.get_provider_info import get_provider_info; "
+        "get_provider_info(); assert 'airflow' not in sys.modules, 'airflow imported'"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr

@@ -1,0 +1,109 @@
+"""FlowStatusSensor: wait until a WhatsApp Flow reaches a status (PUBLISHED by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+
+from airflow_provider_cams.actions import FLOW_STATUSES, status_unreachable
+from airflow_provider_cams.exceptions import CamsError, CamsValidationError
+from airflow_provider_cams.hooks.cams import CamsHook
+from airflow_provider_cams.links.flow import FLOW_LINKS
+from airflow_provider_cams.operators.base import CamsHookMixin
+from airflow_provider_cams.triggers.flow import FlowStatusTrigger, unreachable_message
+from airflow_provider_cams.validation import check_id
+from airflow_provider_cams.xcom import flow_to_xcom
+
+
+class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
+    """Wait until a flow's status (GetFlow) is ``target_status``; fail at once if it never can be.
+
+    Every poke is one GetFlow call against the account's rate limit: keep ``poke_interval`` (the poll
+    interval, seconds) reasonable and run the sensor in the account's pool. With ``deferrable=True`` the
+    wait happens in the triggerer and frees the worker slot (see the docs on pools: the pool should
+    count deferred tasks). ``timeout`` bounds the whole wait as for any sensor.
+
+    :param flow_id: the flow (templated).
+    :param target_status: ``DRAFT``, ``PUBLISHED`` (default) or ``DEPRECATED`` (templated).
+    :param deferrable: wait in the triggerer; defaults to Airflow's ``[operators] default_deferrable``.
+    """
+
+    template_fields: Sequence[str] = ("flow_id", "target_status", "cust_space_id")
+    operator_extra_links = FLOW_LINKS
+    ui_color = "#ffb366"
+
+    def __init__(
+        self,
+        *,
+        flow_id: str,
+        target_status: str = "PUBLISHED",
+        cams_conn_id: str = CamsHook.default_conn_name,
+        cust_space_id: str | None = None,
+        hook_params: dict[str, Any] | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.init_cams(cams_conn_id, cust_space_id, hook_params)
+        self.flow_id = flow_id
+        self.target_status = target_status
+        self.deferrable = deferrable
+
+    def _checked(self) -> tuple[str, str]:
+        if self.target_status not in FLOW_STATUSES:
+            raise CamsValidationError(
+                f"target_status {self.target_status!r} is not a flow status; use one of "
+                f"{', '.join(FLOW_STATUSES)}."
+            )
+        return check_id("flow_id", self.flow_id), self.target_status
+
+    def poke(self, context: Context) -> PokeReturnValue:
+        flow_id, target = self._checked()
+        space = self.space()
+        body = self.hook.get_flow(flow_id, space)
+        flow = flow_to_xcom(body.get("Data") or {})
+        status = flow.get("status")
+        self.persist_links(context, flow_id, space, flow)
+        self.log.info(
+            "Flow %s is %s (waiting for %s), RequestId %s.", flow_id, status, target, body.get("RequestId")
+        )
+        if status_unreachable(status, target):
+            raise AirflowFailException(unreachable_message(flow_id, status, target))
+        return PokeReturnValue(is_done=status == target, xcom_value=flow)
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        first = self.poke(context)
+        if first.is_done:
+            return first.xcom_value
+        self.defer(
+            trigger=FlowStatusTrigger(
+                flow_id=self._checked()[0],
+                target_status=self.target_status,
+                cams_conn_id=self.cams_conn_id,
+                cust_space_id=self.space(),
+                poll_interval=self.poke_interval,
+                end_time=context["ti"].start_date.timestamp() + self.timeout if self.timeout else None,
+                min_interval=self.hook.pacer.interval,
+                hook_params=self.hook_params,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout) if self.timeout else None,
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the trigger: return the flow, or fail with the trigger's message."""
+        status = event.get("status")
+        if status == "success":
+            self.log.info("%s", event.get("message"))
+            return dict(event.get("flow") or {})
+        if status == "failed":
+            raise AirflowFailException(event.get("message"))
+        if status == "timeout":
+            raise AirflowSensorTimeout(event.get("message"))
+        raise CamsError(str(event.get("message")))

@@ -1,0 +1,124 @@
+"""FlowStatusTrigger: waits in the triggerer until a flow reaches a status.
+
+Its arguments are JSON-serialisable and hold no secret: the connection is read in the triggerer by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_cams.actions import status_unreachable
+from airflow_provider_cams.exceptions import CamsError
+from airflow_provider_cams.rate import CallPacer
+from airflow_provider_cams.xcom import flow_to_xcom
+
+
+class FlowStatusTrigger(BaseTrigger):
+    """Poll GetFlow every ``poll_interval`` seconds (never faster than ``min_interval``).
+
+    Yields one event: ``status`` is ``success`` (``flow`` holds the flow), ``failed`` (the target can no
+    longer be reached), ``timeout`` or ``error`` (a CAMS error the hook could not retry away); each
+    with a ``message``. The first poll comes one interval after the trigger starts: the sensor has just
+    poked, and the pool's pacing counts from that call.
+    """
+
+    def __init__(
+        self,
+        flow_id: str,
+        target_status: str,
+        cams_conn_id: str,
+        cust_space_id: str | None = None,
+        poll_interval: float = 30.0,
+        end_time: float | None = None,
+        min_interval: float = 0.0,
+        hook_params: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.flow_id = flow_id
+        self.target_status = target_status
+        self.cams_conn_id = cams_conn_id
+        self.cust_space_id = cust_space_id
+        self.poll_interval = float(poll_interval)
+        self.end_time = end_time
+        self.min_interval = float(min_interval)
+        self.hook_params = hook_params or {}
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "flow_id": self.flow_id,
+                "target_status": self.target_status,
+                "cams_conn_id": self.cams_conn_id,
+                "cust_space_id": self.cust_space_id,
+                "poll_interval": self.poll_interval,
+                "end_time": self.end_time,
+                "min_interval": self.min_interval,
+                "hook_params": self.hook_params,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_cams.hooks.cams import CamsHook
+
+        hook = CamsHook(self.cams_conn_id, pacer=CallPacer(self.min_interval), **self.hook_params)
+        interval = max(self.poll_interval, self.min_interval)
+        base = {"flow_id": self.flow_id, "target_status": self.target_status}
+        while True:
+            if self.end_time is not None and time.time() + interval > self.end_time:
+                await asyncio.sleep(max(0.0, self.end_time - time.time()))
+                yield TriggerEvent(
+                    {
+                        **base,
+                        "status": "timeout",
+                        "message": f"Flow {self.flow_id} did not reach {self.target_status} in time.",
+                    }
+                )
+                return
+            await asyncio.sleep(interval)
+            try:
+                body = await hook.aget_flow(self.flow_id, self.cust_space_id)
+            except CamsError as exc:
+                yield TriggerEvent({**base, "status": "error", "message": str(exc)})
+                return
+            flow = flow_to_xcom(body.get("Data") or {})
+            status = flow.get("status")
+            self.log.info(
+                "Flow %s is %s (waiting for %s), RequestId %s.",
+                self.flow_id,
+                status,
+                self.target_status,
+                body.get("RequestId"),
+            )
+            if status == self.target_status:
+                yield TriggerEvent(
+                    {
+                        **base,
+                        "status": "success",
+                        "flow": flow,
+                        "message": f"Flow {self.flow_id} is {status}.",
+                    }
+                )
+                return
+            if status_unreachable(status, self.target_status):
+                yield TriggerEvent(
+                    {
+                        **base,
+                        "status": "failed",
+                        "flow": flow,
+                        "message": unreachable_message(self.flow_id, status, self.target_status),
+                    }
+                )
+                return
+
+
+def unreachable_message(flow_id: str, status: str | None, target: str) -> str:
+    return (
+        f"Flow {flow_id} is {status} and can never become {target} (flows only move DRAFT -> PUBLISHED -> "
+        "DEPRECATED). Check the flow id, or create and publish a new flow."
+    )

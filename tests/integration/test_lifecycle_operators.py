@@ -1,0 +1,180 @@
+"""Every flow operator through real Airflow against the emulator: results, re-runs, links."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pendulum
+import pytest
+from airflow.sdk import DAG
+
+from airflow_provider_cams.hooks.cams import CamsHook
+from airflow_provider_cams.operators.flow import (
+    CreateFlowOperator,
+    DeleteFlowOperator,
+    DeprecateFlowOperator,
+    GetFlowOperator,
+    GetFlowPreviewUrlOperator,
+    ListFlowsOperator,
+    ModifyFlowOperator,
+    PublishFlowOperator,
+    UpdateFlowJSONAssetOperator,
+)
+from airflow_provider_cams.testing import CamsEmulator
+from tests.dag_helpers import run_dag, ti_states, xcom
+from tests.integration.conftest import dag_kwargs
+
+JSON_URL = "https://assets.example.com/flows/signup.json"
+
+
+def _dag_id() -> str:
+    return f"life_{uuid.uuid4().hex[:10]}"
+
+
+def test_full_lifecycle_with_every_operator(emulator: CamsEmulator) -> None:
+    emulator.require_flow_json = True
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        create = CreateFlowOperator(task_id="create", flow_name="draft name", categories=["SIGN_UP"])
+        fid = create.output["flow_id"]
+        modify = ModifyFlowOperator(
+            task_id="modify",
+            flow_id=fid,
+            flow_name="final name",
+            categories=["SURVEY", "OTHER"],
+            endpoint_uri="https://api.example.com/x",
+        )
+        attach = UpdateFlowJSONAssetOperator(task_id="attach", flow_id=fid, file_path=JSON_URL)
+        publish = PublishFlowOperator(task_id="publish", flow_id=fid)
+        get = GetFlowOperator(task_id="get", flow_id=fid)
+        preview = GetFlowPreviewUrlOperator(task_id="preview", flow_id=fid)
+        listing = ListFlowsOperator(task_id="list", flow_name="final name")
+        deprecate = DeprecateFlowOperator(task_id="deprecate", flow_id=fid)
+        create >> modify >> attach >> publish >> get >> preview >> listing >> deprecate
+    run = run_dag(dag)
+    assert set(ti_states(run).values()) == {"success"}, ti_states(run)
+
+    ((flow_id, flow),) = emulator.flows().items()
+    assert (flow["FlowName"], flow["Status"], flow["FilePath"]) == ("final name", "DEPRECATED", JSON_URL)
+    assert xcom(run, "modify")["categories"] == ["SURVEY", "OTHER"]
+    assert xcom(run, "attach")["file_path"] == JSON_URL
+    got = xcom(run, "get")
+    assert (got["flow_id"], got["status"], got["flow_name"]) == (flow_id, "PUBLISHED", "final name")
+    shown = xcom(run, "preview")
+    assert shown["preview_url"] == flow["PreviewUrl"]
+    expires = pendulum.parse(shown["preview_url_expires"])
+    assert expires.tzinfo is not None and expires.utcoffset() == timedelta(0)
+    assert int(expires.timestamp() * 1000) == flow["PreviewUrlExpires"]
+    assert xcom(run, "list") == {
+        "flows": [{"flow_id": flow_id, "flow_name": "final name", "categories": ["SURVEY", "OTHER"]}],
+        "count": 1,
+        "cust_space_id": None,
+    }
+    assert xcom(run, "deprecate")["already_deprecated"] is False
+
+
+def test_publish_task_carries_console_and_preview_links(emulator: CamsEmulator) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    CamsHook().get_flow_preview_url(flow_id)  # GetFlow shows a preview URL once one was issued
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+    run = run_dag(dag)
+    assert ti_states(run) == {"publish": "success"}
+    console = xcom(run, "publish", key="cams_flow_console_url")
+    assert console.startswith("https://") and flow_id in console
+    assert xcom(run, "publish", key="cams_flow_preview_url") == emulator.flows()[flow_id]["PreviewUrl"]
+    assert xcom(run, "publish", key="_link_CamsFlowConsoleLink") == console
+    assert xcom(run, "publish", key="_link_CamsFlowPreviewLink") == emulator.flows()[flow_id]["PreviewUrl"]
+
+
+def test_rerunning_lifecycle_steps_doubles_nothing(emulator: CamsEmulator) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+    for _ in range(2):
+        assert ti_states(run_dag(dag)) == {"publish": "success"}
+    assert [r.code for r in emulator.requests(action="PublishFlow")] == ["OK"]
+
+    with DAG(_dag_id(), **dag_kwargs()) as dag2:
+        DeprecateFlowOperator(task_id="deprecate", flow_id=flow_id)
+    first, second = run_dag(dag2), run_dag(dag2)
+    assert xcom(first, "deprecate")["already_deprecated"] is False
+    assert xcom(second, "deprecate")["already_deprecated"] is True
+    assert emulator.flows()[flow_id]["Status"] == "DEPRECATED"
+
+
+def test_delete_is_idempotent_and_refuses_published_flows(emulator: CamsEmulator) -> None:
+    draft = emulator.add_flow(name="d", categories=["OTHER"])
+    live = emulator.add_flow(name="p", categories=["OTHER"], status="PUBLISHED")
+    with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 2, "retry_delay": timedelta(0)})) as dag:
+        DeleteFlowOperator(task_id="delete", flow_id=draft)
+        DeleteFlowOperator(task_id="delete_again", flow_id=draft)
+        DeleteFlowOperator(task_id="delete_live", flow_id=live)
+        DeleteFlowOperator(task_id="delete_strict", flow_id="404404404404404", missing_ok=False)
+    run = run_dag(dag)
+    states = ti_states(run)
+    assert draft not in emulator.flows() and live in emulator.flows()
+    assert states["delete_live"] == "failed"
+    assert states["delete_strict"] == "failed"
+    assert {states["delete"], states["delete_again"]} == {"success"}
+    assert {xcom(run, "delete")["already_deleted"], xcom(run, "delete_again")["already_deleted"]} == {
+        True,
+        False,
+    }
+
+
+def test_list_walks_every_page(emulator: CamsEmulator) -> None:
+    for i in range(7):
+        emulator.add_flow(name=f"f{i}", categories=["OTHER"])
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        ListFlowsOperator(task_id="list", page_size=3)
+    run = run_dag(dag)
+    assert xcom(run, "list")["count"] == 7
+    assert len(emulator.requests(action="ListFlow")) == 3
+
+
+def test_ambiguous_create_reuses_the_flow_it_made(
+    emulator: CamsEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(conn_extra_overrides={"read_timeout": 1})
+    )
+    emulator.faults.add("timeout_after_apply", action="CreateFlow", delay=3)
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        CreateFlowOperator(task_id="create", flow_name="unique name", categories=["OTHER"])
+    run = run_dag(dag)
+    assert ti_states(run) == {"create": "success"}
+    assert len(emulator.flows()) == 1
+    assert len(emulator.requests(action="CreateFlow")) == 1
+    assert xcom(run, "create")["reused"] is True
+    assert xcom(run, "create", key="flow_id") == next(iter(emulator.flows()))
+
+
+def test_retried_create_reuses_and_refuses_to_guess(emulator: CamsEmulator) -> None:
+    hook = CamsHook()
+    made = hook.create_flow("name", ["OTHER"])["Data"]["FlowId"]
+    again = hook.create_flow("name", ["OTHER"], reuse_existing=True)
+    assert (again["Data"]["FlowId"], again["Reused"]) == (made, True)
+    assert len(emulator.requests(action="CreateFlow")) == 1
+    emulator.add_flow(name="name", categories=["OTHER"])
+    from airflow_provider_cams.exceptions import CamsDuplicateFlowError
+
+    with pytest.raises(CamsDuplicateFlowError, match="2 flows are named 'name'"):
+        hook.create_flow("name", ["OTHER"], reuse_existing=True)
+
+
+def test_create_announces_the_flow_on_its_outlet_asset(emulator: CamsEmulator) -> None:
+    from airflow.models.asset import AssetEvent
+    from airflow.sdk import Asset
+    from airflow.utils.session import create_session
+
+    asset = Asset(f"cams://flows/{uuid.uuid4().hex}")
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        CreateFlowOperator(task_id="create", flow_name="n", categories=["OTHER"], outlets=[asset])
+    run = run_dag(dag)
+    assert ti_states(run) == {"create": "success"}
+    with create_session() as session:
+        events = [e for e in session.query(AssetEvent).all() if e.source_run_id == run.run_id]
+    assert [e.extra for e in events] == [
+        {"flow_id": next(iter(emulator.flows())), "flow_name": "n", "cust_space_id": None}
+    ]

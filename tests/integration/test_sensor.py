@@ -1,0 +1,140 @@
+"""FlowStatusSensor in poke and deferrable mode, through real Airflow against the emulator."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from airflow.sdk import DAG
+
+from airflow_provider_cams.hooks.cams import CamsHook
+from airflow_provider_cams.sensors.flow import FlowStatusSensor
+from airflow_provider_cams.testing import CamsEmulator
+from airflow_provider_cams.triggers.flow import FlowStatusTrigger
+from tests.dag_helpers import run_dag, ti_states, xcom
+from tests.integration.conftest import SK, dag_kwargs
+
+
+def _dag_id() -> str:
+    return f"sensor_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def after_first_poke(emulator: CamsEmulator) -> Iterator[Callable[[Callable[[], None]], None]]:
+    """Run an action in a thread once the sensor has made its first GetFlow."""
+    threads: list[threading.Thread] = []
+
+    def schedule(action: Callable[[], None]) -> None:
+        def wait_then_act() -> None:
+            deadline = time.monotonic() + 60
+            while not emulator.requests(action="GetFlow") and time.monotonic() < deadline:
+                time.sleep(0.05)
+            action()
+
+        thread = threading.Thread(target=wait_then_act, daemon=True)
+        thread.start()
+        threads.append(thread)
+
+    yield schedule
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+def test_sensor_completes_when_the_flow_is_published(
+    emulator: CamsEmulator, after_first_poke: Callable[[Callable[[], None]], None], deferrable: bool
+) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    after_first_poke(lambda: CamsHook().publish_flow(flow_id, check_first=False))
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        FlowStatusSensor(
+            task_id="wait", flow_id=flow_id, poke_interval=0.5, timeout=60, deferrable=deferrable
+        )
+    run = run_dag(dag)
+    assert ti_states(run) == {"wait": "success"}
+    flow = xcom(run, "wait")
+    assert (flow["flow_id"], flow["status"]) == (flow_id, "PUBLISHED")
+    assert len(emulator.requests(action="GetFlow")) >= 2
+    assert xcom(run, "wait", key="cams_flow_console_url").endswith(flow_id)
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+def test_sensor_fails_at_once_when_the_target_is_unreachable(
+    emulator: CamsEmulator, deferrable: bool, capfd: pytest.CaptureFixture[str]
+) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], status="DEPRECATED")
+    with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 2})) as dag:
+        FlowStatusSensor(
+            task_id="wait", flow_id=flow_id, poke_interval=0.5, timeout=60, deferrable=deferrable
+        )
+    run = run_dag(dag)
+    assert ti_states(run) == {"wait": "failed"}
+    assert len(emulator.requests(action="GetFlow")) == 1, "no second poke, no Airflow retry"
+    assert f"Flow {flow_id} is DEPRECATED and can never become PUBLISHED" in capfd.readouterr().out
+
+
+def test_deferred_wait_fails_when_the_flow_moves_past_the_target(
+    emulator: CamsEmulator, after_first_poke: Callable[[Callable[[], None]], None]
+) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], status="PUBLISHED")
+
+    def deprecate() -> None:
+        CamsHook().deprecate_flow(flow_id)
+
+    after_first_poke(deprecate)
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        FlowStatusSensor(
+            task_id="wait",
+            flow_id=flow_id,
+            target_status="DRAFT",
+            poke_interval=0.5,
+            timeout=60,
+            deferrable=True,
+        )
+    run = run_dag(dag)
+    assert ti_states(run) == {"wait": "failed"}
+
+
+def test_deferred_wait_times_out(emulator: CamsEmulator) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        FlowStatusSensor(task_id="wait", flow_id=flow_id, poke_interval=0.5, timeout=2, deferrable=True)
+    started = time.monotonic()
+    run = run_dag(dag)
+    assert ti_states(run) == {"wait": "failed"}
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize(
+    ("target", "needle"), [("LIVE", "not a flow status"), ("published", "not a flow status")]
+)
+def test_bad_target_status_fails_before_any_request(
+    emulator: CamsEmulator, target: str, needle: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        FlowStatusSensor(task_id="wait", flow_id="123", target_status=target, poke_interval=0.5, timeout=5)
+    run = run_dag(dag)
+    assert ti_states(run) == {"wait": "failed"}
+    assert emulator.requests() == []
+    assert needle in capfd.readouterr().out
+
+
+def test_trigger_arguments_are_json_and_hold_no_secret() -> None:
+    trigger = FlowStatusTrigger(
+        flow_id="1",
+        target_status="PUBLISHED",
+        cams_conn_id="cams_default",
+        cust_space_id="cams-x",
+        poll_interval=5,
+        end_time=1.0,
+        min_interval=2.0,
+    )
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "airflow_provider_cams.triggers.flow.FlowStatusTrigger"
+    text = json.dumps(kwargs)
+    assert SK not in text and "password" not in text
+    assert FlowStatusTrigger(**kwargs).serialize() == (classpath, kwargs)
