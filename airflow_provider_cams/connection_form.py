@@ -58,6 +58,24 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
         "Default CustSpaceId for every operator (space ID of an ISV sub-customer or "
         "instance ID of a direct customer).",
     ),
+    "rate_limit": ConnField(
+        "Rate limit (calls/s)",
+        "The account's CAMS quota (documented: 5). Its pool gets floor(rate_limit) slots (cams-pool).",
+        type="number",
+        default=5,
+    ),
+    "pool": ConnField(
+        "Pool",
+        "The Airflow pool of this account (default: the connection id). Run every CAMS task of the "
+        "account in it: with pacing, that makes the rate limit a guarantee.",
+    ),
+    "pacing": ConnField(
+        "Pace calls",
+        "Space calls so the pool enforces the rate limit (default true). false = the pool alone, "
+        "which caps concurrency but not calls per second.",
+        type="boolean",
+        default=True,
+    ),
     "connect_timeout": ConnField(
         "Connect timeout (s)",
         "TCP connect timeout in seconds.",

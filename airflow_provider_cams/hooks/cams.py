@@ -40,7 +40,7 @@ from airflow_provider_cams.exceptions import (
     api_error_class,
 )
 from airflow_provider_cams.hooks.connection import CamsConnectionSettings
-from airflow_provider_cams.rate import CallPacer
+from airflow_provider_cams.rate import CallPacer, pool_size
 from airflow_provider_cams.validation import check_categories, check_id, check_name, check_url
 
 if TYPE_CHECKING:
@@ -80,7 +80,10 @@ class CamsHook(BaseHook):
     :param initial_wait: first backoff wait in seconds (doubles, with jitter, up to ``max_wait``).
     :param max_wait: longest single backoff wait in seconds.
     :param retry_budget: seconds after which a call stops retrying.
-    :param pacer: spaces call starts (see :mod:`airflow_provider_cams.rate`); no pacing by default.
+    :param pool: the Airflow pool the calling task runs in, and ``pool_slots`` the slots it holds.
+        When given, calls are paced so that the account's pool guarantees its rate limit (see
+        :mod:`airflow_provider_cams.rate`); operators pass their own. Without it nothing is paced.
+    :param pacer: an explicit pacer, instead of the one derived from ``pool``.
     """
 
     conn_name_attr = "cams_conn_id"
@@ -96,6 +99,8 @@ class CamsHook(BaseHook):
         initial_wait: float = DEFAULT_INITIAL_WAIT,
         max_wait: float = DEFAULT_MAX_WAIT,
         retry_budget: float = DEFAULT_RETRY_BUDGET,
+        pool: str | None = None,
+        pool_slots: int = 1,
         pacer: CallPacer | None = None,
     ) -> None:
         super().__init__()
@@ -113,7 +118,10 @@ class CamsHook(BaseHook):
         self.initial_wait = float(initial_wait)
         self.max_wait = float(max_wait)
         self.retry_budget = float(retry_budget)
-        self.pacer = pacer or CallPacer()
+        self.pool = pool
+        self.pool_slots = pool_slots
+        if pacer is not None:
+            self.__dict__["pacer"] = pacer
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(cams_conn_id={self.cams_conn_id!r})"
@@ -140,6 +148,39 @@ class CamsHook(BaseHook):
         )
         _mask(settings.access_key_secret, settings.security_token)
         return settings
+
+    @cached_property
+    def pacer(self) -> CallPacer:
+        """Pacing for a task in the account's pool (needs the connection: built on first call)."""
+        s = self.settings
+        if self.pool is None or not s.pacing:
+            if self.pool is not None:
+                self.log.warning(
+                    "Pacing is off for connection %r (extra pacing=false): the pool caps concurrent tasks "
+                    "but not calls per second, so CAMS may throttle.",
+                    self.cams_conn_id,
+                )
+            return CallPacer()
+        if self.pool != s.pool:
+            self.log.warning(
+                "This task runs in pool %r, but connection %r's account pool is %r: the %g calls/s "
+                "guarantee holds only if every CAMS task of the account runs in %r.",
+                self.pool,
+                self.cams_conn_id,
+                s.pool,
+                s.rate_limit,
+                s.pool,
+            )
+        pacer = CallPacer.for_pool_task(self.pool_slots)
+        self.log.info(
+            "Pacing CAMS calls for pool %r: %.2f s apart (%d of %d slots, %g calls/s).",
+            self.pool,
+            pacer.interval,
+            self.pool_slots,
+            pool_size(s.rate_limit),
+            s.rate_limit,
+        )
+        return pacer
 
     async def asettings(self) -> CamsConnectionSettings:
         """:attr:`settings` for async code (triggers): the connection is fetched without blocking."""
@@ -226,7 +267,9 @@ class CamsHook(BaseHook):
 
     def _send(self, action: str, query: dict[str, str]) -> Body:
         """One paced HTTP call: the checked body, or a typed error."""
-        self.pacer.before_call()
+        waited = self.pacer.before_call()
+        if waited > 0.05:
+            self.log.info("Waited %.2f s for the account's call rate before %s.", waited, action)
         try:
             response = self.client.call_api(*self._sdk_request(action, query))
         except Exception as exc:

@@ -19,6 +19,7 @@ from airflow_provider_cams.connection_form import (
     MAX_TIMEOUT,
 )
 from airflow_provider_cams.exceptions import CamsConfigError
+from airflow_provider_cams.rate import DEFAULT_RATE_LIMIT
 
 # Alibaba Cloud public region ids. CAMS documents only ap-southeast-1; the SDK derives
 # cams.<region>.aliyuncs.com for the others (undocumented: set ``endpoint`` to be explicit).
@@ -70,6 +71,9 @@ class CamsConnectionSettings:
     cust_space_id: str | None = None
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    rate_limit: float = DEFAULT_RATE_LIMIT
+    pool: str = "cams_default"
+    pacing: bool = True
 
     @property
     def uses_default_credential_chain(self) -> bool:
@@ -135,6 +139,9 @@ class CamsConnectionSettings:
             cust_space_id=_opt_str(extra, "cust_space_id", where),
             connect_timeout=_timeout(extra, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, where),
             read_timeout=_timeout(extra, "read_timeout", DEFAULT_READ_TIMEOUT, where),
+            rate_limit=_rate_limit(extra, where),
+            pool=_opt_str(extra, "pool", where) or conn_id,
+            pacing=_bool(extra, "pacing", True, where),
         )
 
 
@@ -163,6 +170,33 @@ def _timeout(extra: dict[str, Any], key: str, default: float, where: str) -> flo
             f"{where}: extra {key!r} must be between 0 and {MAX_TIMEOUT:g} seconds, got {raw!r}."
         )
     return value
+
+
+def _rate_limit(extra: dict[str, Any], where: str) -> float:
+    raw = extra.get("rate_limit")
+    if raw is None or raw == "":
+        return DEFAULT_RATE_LIMIT
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise CamsConfigError(f"{where}: extra 'rate_limit' must be calls per second, got {raw!r}.") from None
+    if isinstance(raw, bool) or not (1 <= value <= 10_000):
+        raise CamsConfigError(
+            f"{where}: extra 'rate_limit' must be between 1 and 10000 calls per second (the account's CAMS "
+            f"quota; documented default 5), got {raw!r}."
+        )
+    return value
+
+
+def _bool(extra: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    raw = extra.get(key)
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    raise CamsConfigError(f"{where}: extra {key!r} must be true or false, got {raw!r}.")
 
 
 def split_host(endpoint: str) -> str:

@@ -43,8 +43,16 @@ class CamsHookMixin:
 
     @cached_property
     def hook(self) -> CamsHook:
-        """One hook per task run, built on first use (never at DAG parse time)."""
-        return CamsHook(cams_conn_id=self.cams_conn_id, **self.hook_params)
+        """One hook per task run, built on first use (never at DAG parse time).
+
+        It paces its calls for the task's pool and ``pool_slots`` (see :mod:`airflow_provider_cams.rate`).
+        """
+        params: dict[str, Any] = {
+            "pool": getattr(self, "pool", None),
+            "pool_slots": getattr(self, "pool_slots", 1),
+            **self.hook_params,
+        }
+        return CamsHook(cams_conn_id=self.cams_conn_id, **params)
 
     def space(self) -> str | None:
         """The CustSpaceId to send: the task's, else the connection's (validated by the hook)."""
