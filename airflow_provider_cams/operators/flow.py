@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import Asset, Context
+from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_cams.exceptions import CamsError, CamsValidationError
 from airflow_provider_cams.hooks.cams import Body
 from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator
+from airflow_provider_cams.validation import check_id
 from airflow_provider_cams.xcom import flow_to_xcom, preview_to_xcom
 
 
@@ -276,3 +279,68 @@ class ListFlowsOperator(CamsBaseOperator):
             f" named {self.flow_name!r}" if self.flow_name is not None else "",
         )
         return {"flows": [flow_to_xcom(f) for f in flows], "count": len(flows), "cust_space_id": space}
+
+
+class PublishFlowsOperator(CamsBaseOperator):
+    """Publish a list of flows from one task, paced at the task's share of the account's rate.
+
+    One task with ``pool_slots=k`` makes ``k`` calls per second at most (the whole pool: the account's
+    full rate), without paying Airflow's per-task start-up for every flow: use it to publish many
+    flows fast; use mapped :class:`PublishFlowOperator` tasks when each flow needs its own task
+    (separate retries, per-flow downstream tasks). Each flow's result is pushed under its flow id, and
+    the task fails at the end, listing them, if any flow failed; a retry skips what is already
+    PUBLISHED. Credential and permission errors stop the batch at once.
+
+    :param flow_ids: the flows to publish (templated; a list, e.g. from an upstream XCom).
+    :param check_first: as for :class:`PublishFlowOperator` (always on when the task is retried).
+    """
+
+    template_fields: Sequence[str] = ("flow_ids", "cust_space_id")
+
+    def __init__(self, *, flow_ids: list[str], check_first: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.flow_ids = flow_ids
+        self.check_first = check_first
+
+    def execute_cams(self, context: Context) -> dict[str, Any]:
+        if isinstance(self.flow_ids, str) or not isinstance(self.flow_ids, (list, tuple)):
+            raise CamsValidationError(
+                f"flow_ids must be a list of flow ids, got {type(self.flow_ids).__name__}. If it is "
+                "templated, render it as a list (render_template_as_native_obj=True) or pass an XComArg."
+            )
+        flow_ids = list(dict.fromkeys(check_id(f"flow_ids[{i}]", f) for i, f in enumerate(self.flow_ids)))
+        if not flow_ids:
+            raise CamsValidationError("flow_ids is empty: give at least one flow id.")
+        space = self.space()
+        check_first = self.check_first or context["ti"].try_number > 1
+        self.log.info("Publishing %d flow(s), %d slot(s) of the pool.", len(flow_ids), self.pool_slots)
+        results: dict[str, dict[str, Any]] = {}
+        for flow_id in flow_ids:
+            try:
+                body = self.hook.publish_flow(flow_id, space, check_first=check_first)
+            except AirflowFailException:
+                raise
+            except CamsError as exc:
+                results[flow_id] = {"status": "FAILED", "error": str(exc)}
+                self.log.error("Flow %s failed: %s", flow_id, exc)
+            else:
+                already = bool(body.get("AlreadyDone"))
+                results[flow_id] = {
+                    "status": "PUBLISHED",
+                    "already_published": already,
+                    "request_id": body.get("RequestId"),
+                }
+                self.log.info(
+                    "Flow %s is PUBLISHED%s, RequestId %s.",
+                    flow_id,
+                    " (already was)" if already else "",
+                    body.get("RequestId"),
+                )
+            context["ti"].xcom_push(key=flow_id, value=results[flow_id])
+        failed = {f: r["error"] for f, r in results.items() if r["status"] == "FAILED"}
+        if failed:
+            raise CamsError(
+                f"{len(failed)} of {len(flow_ids)} flows failed to publish: "
+                + "; ".join(f"{f}: {e}" for f, e in failed.items())
+            )
+        return {"flows": results, "published": len(results), "cust_space_id": space}

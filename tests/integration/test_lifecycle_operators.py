@@ -178,3 +178,32 @@ def test_create_announces_the_flow_on_its_outlet_asset(emulator: CamsEmulator) -
     assert [e.extra for e in events] == [
         {"flow_id": next(iter(emulator.flows())), "flow_name": "n", "cust_space_id": None}
     ]
+
+
+def test_batch_publish_reports_each_flow_and_fails_on_partial_failure(emulator: CamsEmulator) -> None:
+    from airflow_provider_cams.operators.flow import PublishFlowsOperator
+
+    good = [emulator.add_flow(name=f"g{i}", categories=["OTHER"]) for i in range(3)]
+    done = emulator.add_flow(name="done", categories=["OTHER"], status="PUBLISHED")
+    missing = "404404404404404"
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        PublishFlowsOperator(task_id="batch", flow_ids=[*good, done, missing, good[0]])
+    run = run_dag(dag)
+    assert ti_states(run) == {"batch": "failed"}
+    assert all(emulator.flows()[f]["Status"] == "PUBLISHED" for f in good)
+    assert xcom(run, "batch", key=good[0])["status"] == "PUBLISHED"
+    assert xcom(run, "batch", key=done) == {**xcom(run, "batch", key=done), "already_published": True}
+    failed = xcom(run, "batch", key=missing)
+    assert failed["status"] == "FAILED" and "Flow.NotFound" in failed["error"]
+    applied = [r.params["FlowId"] for r in emulator.requests(action="PublishFlow") if r.applied]
+    assert sorted(applied) == sorted(good)
+
+
+@pytest.mark.parametrize("flow_ids", ["123", [], ["1", ""], None])
+def test_batch_publish_refuses_bad_input_before_any_request(emulator: CamsEmulator, flow_ids: object) -> None:
+    from airflow_provider_cams.operators.flow import PublishFlowsOperator
+
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        PublishFlowsOperator(task_id="batch", flow_ids=flow_ids)  # type: ignore[arg-type]
+    assert ti_states(run_dag(dag)) == {"batch": "failed"}
+    assert emulator.requests() == []

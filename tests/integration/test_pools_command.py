@@ -16,7 +16,9 @@ CAMS_POOL = str(Path(sys.executable).with_name("cams-pool"))
 
 def run(*args: str, conn: dict | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
-    env["AIRFLOW_CONN_CAMS_DEFAULT"] = json.dumps(conn or {"conn_type": "cams", "login": "AK", "password": "SK"})
+    env["AIRFLOW_CONN_CAMS_DEFAULT"] = json.dumps(
+        conn or {"conn_type": "cams", "login": "AK", "password": "SK"}
+    )
     return subprocess.run([CAMS_POOL, *args], env=env, capture_output=True, text=True, timeout=180)
 
 
@@ -27,8 +29,12 @@ def test_checked_in_pools_json_is_what_the_command_prints() -> None:
 
 
 def test_create_then_check_then_detect_drift(airflow_db: str) -> None:
-    conn = {"conn_type": "cams", "login": "AK", "password": "SK",
-            "extra": {"pool": "cams_it_pool", "rate_limit": 7.5}}
+    conn = {
+        "conn_type": "cams",
+        "login": "AK",
+        "password": "SK",
+        "extra": {"pool": "cams_it_pool", "rate_limit": 7.5},
+    }
     missing = run("--check", conn=conn)
     assert missing.returncode == 1 and "does not exist" in missing.stderr
     created = run(conn=conn)
