@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test lint typecheck unit constraints clean
+.PHONY: venv demo test test-distributed redis lint typecheck constraints clean
 
 venv: $(STAMP)
 
@@ -32,7 +32,16 @@ typecheck: venv
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not distributed" $(PYTEST_ARGS)
+
+# The rate guarantee with CeleryExecutor, two workers and a real Redis broker (Debian's redis-server).
+test-distributed: venv redis
+	$(BIN)/python -m pytest -m distributed $(PYTEST_ARGS)
+
+redis:
+	@command -v redis-server >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; }
 
 # Regenerate the pinned set from pyproject.toml (needs network to PyPI).
 constraints: venv
