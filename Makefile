@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-distributed redis lint typecheck constraints clean
+.PHONY: venv demo test test-distributed redis lint typecheck bench constraints clean
 
 venv: $(STAMP)
 
@@ -42,6 +42,10 @@ redis:
 	@command -v redis-server >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; }
+
+# Throughput of each publishing strategy through a real scheduler (benchmarks/qps.py).
+bench: venv
+	$(BIN)/python benchmarks/qps.py
 
 # Regenerate the pinned set from pyproject.toml (needs network to PyPI).
 constraints: venv
