@@ -5,12 +5,15 @@ worth one call per ``I = 1 + margin`` seconds (margin 5 %: network and clock jit
 ``k`` slots
 
 1. makes its first call no sooner than ``I`` after its own process started, and
-2. spaces its calls (retries included) by at least ``I / k``.
+2. starts each further call (retries included) at least ``I / k`` after the previous one *returned*.
 
 Why it holds: the task's process starts after the scheduler gave it its slots, hence after the
-previous holders of those slots ended, hence after their last calls. So (1) keeps every 1 s window
-from holding calls of both a task and the previous holders of its slots, and (2) gives a ``k``-slot
-task at most ``k`` calls in any 1 s window (``floor(k / (1 + margin)) + 1 <= k``). Summed over the
+previous holders of those slots ended, hence after their last calls reached CAMS. So (1) keeps every
+1 s window from holding calls of both a task and the previous holders of its slots, and (2) gives a
+``k``-slot task at most ``k`` calls in any 1 s window (``floor(k / (1 + margin)) + 1 <= k``). Counting
+from the return, not the start, of a call is what makes (2) hold at the server: a call reaches CAMS
+somewhere between its start and its return, and the SDK's first call in a process spends a good part
+of a second on the client before it sends anything. Summed over the
 pool: at most ``N <= R`` calls in any 1 s window, across DAG runs, DAGs, workers and executors, with no
 clock shared between machines. Waiting from the process start, not from the call, lets the task's
 own start-up time count towards the slot's pause.
@@ -92,14 +95,13 @@ class CallPacer:
         return max(0.0, self._next_allowed - self._clock())
 
     def before_call(self) -> float:
-        """Block until the next call may start, mark its start; return the time waited."""
+        """Block until the next call may start; return the time waited."""
         delay = self.wait_time()
         if delay > 0:
             log.debug("Pacing: waiting %.3f s before the next CAMS call", delay)
             self._sleep(delay)
-        self.mark_call()
         return delay
 
-    def mark_call(self) -> None:
-        """Record that a call starts now (async callers wait :meth:`wait_time` themselves)."""
+    def after_call(self) -> None:
+        """Record that a call just returned (or failed): the next may start ``interval`` from now."""
         self._next_allowed = max(self._next_allowed, self._clock() + self.interval)

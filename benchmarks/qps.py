@@ -68,6 +68,7 @@ def main() -> int:
     parser.add_argument("--flows", type=int, default=50)
     parser.add_argument("--executor", default="LocalExecutor", choices=["LocalExecutor", "CeleryExecutor"])
     parser.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=list(STRATEGIES))
+    parser.add_argument("--dump", type=Path, help="write each strategy's request log (JSON) into this folder")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="cams-qps-"))
@@ -96,6 +97,11 @@ def main() -> int:
                 for name in args.strategies:
                     print(f"running {name}...", flush=True)
                     results[name] = run_strategy(stack, emu, STRATEGIES[name], args.flows)
+                    if args.dump:
+                        args.dump.mkdir(parents=True, exist_ok=True)
+                        log = [r.as_dict() for r in emu.requests()]
+                        (args.dump / f"{name}.json").write_text(json.dumps(log, indent=1))
+                        shutil.copytree(stack.log_dir, args.dump / f"{name}-logs", dirs_exist_ok=True)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -267,13 +267,16 @@ class CamsHook(BaseHook):
 
     def _send(self, action: str, query: dict[str, str]) -> Body:
         """One paced HTTP call: the checked body, or a typed error."""
+        client, request = self.client, self._sdk_request(action, query)  # SDK set-up before the wait
         waited = self.pacer.before_call()
         if waited > 0.05:
             self.log.info("Waited %.2f s for the account's call rate before %s.", waited, action)
         try:
-            response = self.client.call_api(*self._sdk_request(action, query))
+            response = client.call_api(*request)
         except Exception as exc:
             raise translate_sdk_error(action, exc) from None
+        finally:
+            self.pacer.after_call()
         return check_response(action, response)
 
     async def acall(
@@ -286,12 +289,14 @@ class CamsHook(BaseHook):
         await self.asettings()
         async for attempt in AsyncRetrying(**self._retry_kwargs(is_retryable, max_attempts)):
             with attempt:
+                client, request = self.client, self._sdk_request(action, query)
                 await asyncio.sleep(self.pacer.wait_time())
-                self.pacer.mark_call()
                 try:
-                    response = await self.client.call_api_async(*self._sdk_request(action, query))
+                    response = await client.call_api_async(*request)
                 except Exception as exc:
                     raise translate_sdk_error(action, exc) from None
+                finally:
+                    self.pacer.after_call()
                 return check_response(action, response)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
