@@ -52,6 +52,13 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
         default="https",
         enum=("https", "http"),
     ),
+    "allow_insecure_http": ConnField(
+        "Allow plain http to a remote host",
+        "Opt-in for protocol http to a non-loopback endpoint (signed requests travel unencrypted; logged "
+        "as a warning on every use). Leave false.",
+        type="boolean",
+        default=False,
+    ),
     "security_token": ConnField("STS Security Token", "Only with temporary (STS) credentials.", secret=True),
     "cust_space_id": ConnField(
         "CustSpaceId",

@@ -73,8 +73,11 @@ def current_pool(name: str) -> dict[str, Any] | None:
     out = subprocess.run([_airflow(), "pools", "get", name, "-o", "json"], capture_output=True, text=True)
     if out.returncode != 0:
         return None
-    rows = json.loads(out.stdout[out.stdout.index("[") :])
-    return rows[0] if rows else None
+    for line in reversed(out.stdout.splitlines()):  # Airflow may log to stdout before the JSON
+        if line.startswith("[{") or line.strip() == "[]":
+            rows = json.loads(line)
+            return rows[0] if rows else None
+    return None
 
 
 def problems(spec: PoolSpec, pool: dict[str, Any] | None) -> list[str]:

@@ -206,6 +206,13 @@ class CamsHook(BaseHook):
         )
         if s.is_loopback:
             config.no_proxy = s.endpoint.rsplit(":", 1)[0]
+        elif s.protocol == "http":
+            self.log.warning(
+                "INSECURE: connection %r sends signed CAMS requests over plain http to %s "
+                "(extra allow_insecure_http=true). Anyone on the path can read and replay them.",
+                self.cams_conn_id,
+                s.endpoint,
+            )
         if s.uses_default_credential_chain:
             from alibabacloud_credentials.client import Client as CredentialClient
 

@@ -74,6 +74,7 @@ class CamsConnectionSettings:
     rate_limit: float = DEFAULT_RATE_LIMIT
     pool: str = "cams_default"
     pacing: bool = True
+    allow_insecure_http: bool = False
 
     @property
     def uses_default_credential_chain(self) -> bool:
@@ -124,10 +125,12 @@ class CamsConnectionSettings:
         protocol = (_opt_str(extra, "protocol", where) or "https").lower()
         if protocol not in ("https", "http"):
             raise CamsConfigError(f"{where}: extra 'protocol' must be 'https' or 'http', got {protocol!r}.")
-        if protocol == "http" and not is_loopback_host(split_host(endpoint)):
+        allow_insecure = _bool(extra, "allow_insecure_http", False, where)
+        if protocol == "http" and not allow_insecure and not is_loopback_host(split_host(endpoint)):
             raise CamsConfigError(
                 f"{where}: plain http is only allowed for a loopback endpoint (127.0.0.1, ::1, localhost); "
-                f"{endpoint!r} would send signed requests unencrypted. Use protocol 'https'."
+                f"{endpoint!r} would send signed requests unencrypted. Use protocol 'https' (or, knowingly, "
+                "extra allow_insecure_http=true)."
             )
         return cls(
             access_key_id=access_key_id,
@@ -142,6 +145,7 @@ class CamsConnectionSettings:
             rate_limit=_rate_limit(extra, where),
             pool=_opt_str(extra, "pool", where) or conn_id,
             pacing=_bool(extra, "pacing", True, where),
+            allow_insecure_http=allow_insecure,
         )
 
 

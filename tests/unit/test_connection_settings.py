@@ -104,3 +104,20 @@ def test_provider_info_imports_nothing_from_airflow() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+
+
+def test_plain_http_to_a_remote_host_needs_the_explicit_opt_in() -> None:
+    s = settings(endpoint="cams.internal.example:8080", protocol="http", allow_insecure_http=True)
+    assert (s.protocol, s.allow_insecure_http) == ("http", True)
+    with pytest.raises(CamsConfigError, match="allow_insecure_http"):
+        settings(endpoint="cams.internal.example:8080", protocol="http", allow_insecure_http="no")
+
+
+def test_https_is_the_default_and_certificates_are_verified() -> None:
+    """The hook never sets the SDK's ignore_ssl: verification stays on."""
+    import inspect
+
+    from airflow_provider_cams.hooks import cams
+
+    assert settings().protocol == "https"
+    assert "ignore_ssl" not in inspect.getsource(cams)
