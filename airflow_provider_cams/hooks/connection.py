@@ -140,9 +140,21 @@ class CamsConnectionSettings:
             endpoint=endpoint,
             protocol=protocol,
             cust_space_id=_opt_str(extra, "cust_space_id", where),
-            connect_timeout=_timeout(extra, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, where),
-            read_timeout=_timeout(extra, "read_timeout", DEFAULT_READ_TIMEOUT, where),
-            rate_limit=_rate_limit(extra, where),
+            connect_timeout=_number(
+                extra, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, 0, MAX_TIMEOUT, "seconds", where
+            ),
+            read_timeout=_number(
+                extra, "read_timeout", DEFAULT_READ_TIMEOUT, 0, MAX_TIMEOUT, "seconds", where
+            ),
+            rate_limit=_number(
+                extra,
+                "rate_limit",
+                DEFAULT_RATE_LIMIT,
+                1,
+                10_000,
+                "calls per second (the account's CAMS quota; documented: 5)",
+                where,
+            ),
             pool=_opt_str(extra, "pool", where) or conn_id,
             pacing=_bool(extra, "pacing", True, where),
             allow_insecure_http=allow_insecure,
@@ -161,33 +173,21 @@ def _opt_str(extra: dict[str, Any], key: str, where: str) -> str | None:
     return value or None
 
 
-def _timeout(extra: dict[str, Any], key: str, default: float, where: str) -> float:
+def _number(
+    extra: dict[str, Any], key: str, default: float, low: float, high: float, unit: str, where: str
+) -> float:
+    """A numeric extra in (``low``, ``high``] (``low`` inclusive when it is not 0)."""
     raw = extra.get(key)
     if raw is None or raw == "":
         return default
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise CamsConfigError(f"{where}: extra {key!r} must be a number of seconds, got {raw!r}.") from None
-    if isinstance(raw, bool) or not (0 < value <= MAX_TIMEOUT):
+        raise CamsConfigError(f"{where}: extra {key!r} must be a number of {unit}, got {raw!r}.") from None
+    in_range = (value > 0 if low == 0 else low <= value) and value <= high
+    if isinstance(raw, bool) or not in_range:
         raise CamsConfigError(
-            f"{where}: extra {key!r} must be between 0 and {MAX_TIMEOUT:g} seconds, got {raw!r}."
-        )
-    return value
-
-
-def _rate_limit(extra: dict[str, Any], where: str) -> float:
-    raw = extra.get("rate_limit")
-    if raw is None or raw == "":
-        return DEFAULT_RATE_LIMIT
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise CamsConfigError(f"{where}: extra 'rate_limit' must be calls per second, got {raw!r}.") from None
-    if isinstance(raw, bool) or not (1 <= value <= 10_000):
-        raise CamsConfigError(
-            f"{where}: extra 'rate_limit' must be between 1 and 10000 calls per second (the account's CAMS "
-            f"quota; documented default 5), got {raw!r}."
+            f"{where}: extra {key!r} must be between {low:g} and {high:g} {unit}, got {raw!r}."
         )
     return value
 
