@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-distributed redis lint typecheck bench constraints clean
+.PHONY: venv demo test test-distributed redis lint typecheck docs bench constraints clean
 
 venv: $(STAMP)
 
@@ -33,7 +33,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: lint typecheck
+docs: venv
+	$(BIN)/python -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
+
+test: lint typecheck docs
 	$(BIN)/python -m pytest -m "not distributed" $(PYTEST_ARGS)
 
 # The rate guarantee with CeleryExecutor, two workers and a real Redis broker (Debian's redis-server).

@@ -80,9 +80,10 @@ class CamsHook(BaseHook):
     :param initial_wait: first backoff wait in seconds (doubles, with jitter, up to ``max_wait``).
     :param max_wait: longest single backoff wait in seconds.
     :param retry_budget: seconds after which a call stops retrying.
-    :param pool: the Airflow pool the calling task runs in, and ``pool_slots`` the slots it holds.
-        When given, calls are paced so that the account's pool guarantees its rate limit (see
-        :mod:`airflow_provider_cams.rate`); operators pass their own. Without it nothing is paced.
+    :param pool: the Airflow pool the calling task runs in. When given, calls are paced so that the
+        account's pool guarantees its rate limit (see :mod:`airflow_provider_cams.rate`); operators pass
+        their own. Without it nothing is paced.
+    :param pool_slots: the pool slots the calling task holds (its share of the account's rate).
     :param pacer: an explicit pacer, instead of the one derived from ``pool``.
     """
 
@@ -400,8 +401,11 @@ class CamsHook(BaseHook):
         }
 
         def existing() -> Body | None:
+            # ListFlow's name filter may match more than the exact name (undocumented): check here.
             matches = [
-                f for f in self.list_flows(name, space) if sorted(f.get("Categories") or []) == sorted(cats)
+                f
+                for f in self.list_flows(name, space)
+                if f.get("FlowName") == name and sorted(f.get("Categories") or []) == sorted(cats)
             ]
             if len(matches) > 1:
                 raise CamsDuplicateFlowError(name, [str(m.get("FlowId")) for m in matches])

@@ -88,7 +88,10 @@ class CamsConnectionSettings:
     def from_connection(
         cls, conn_id: str, login: str | None, password: str | None, extra: dict[str, Any]
     ) -> CamsConnectionSettings:
-        """Validate a connection's fields; raise :class:`CamsConfigError` naming the field and the fix."""
+        """Validate a connection's fields.
+
+        :raises ~airflow_provider_cams.exceptions.CamsConfigError: naming the field and the fix.
+        """
         where = f"connection {conn_id!r}"
         unknown = sorted(set(extra) - set(CONNECTION_FIELDS))
         if unknown:

@@ -24,7 +24,8 @@ class CamsHookMixin:
 
     :param cams_conn_id: the ``cams`` connection to use.
     :param cust_space_id: CustSpaceId (templated); falls back to the connection's ``cust_space_id``.
-    :param hook_params: extra keyword arguments for :class:`CamsHook` (``max_attempts``, ``max_wait``,
+    :param hook_params: extra keyword arguments for :class:`~airflow_provider_cams.hooks.cams.CamsHook`
+        (``max_attempts``, ``max_wait``,
         ``retry_budget``...).
     """
 

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import Asset, Context
-from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_cams.exceptions import CamsError, CamsValidationError
+from airflow_provider_cams.exceptions import CamsAuthError, CamsConfigError, CamsError, CamsValidationError
 from airflow_provider_cams.hooks.cams import Body
 from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator
 from airflow_provider_cams.validation import check_id
@@ -289,7 +288,8 @@ class PublishFlowsOperator(CamsBaseOperator):
     flows fast; use mapped :class:`PublishFlowOperator` tasks when each flow needs its own task
     (separate retries, per-flow downstream tasks). Each flow's result is pushed under its flow id, and
     the task fails at the end, listing them, if any flow failed; a retry skips what is already
-    PUBLISHED. Credential and permission errors stop the batch at once.
+    PUBLISHED. Credential, permission and connection errors stop the batch at once (the next flow would
+    fail the same way); any other error is recorded for its flow and the batch goes on.
 
     :param flow_ids: the flows to publish (templated; a list, e.g. from an upstream XCom).
     :param check_first: as for :class:`PublishFlowOperator` (always on when the task is retried).
@@ -318,8 +318,8 @@ class PublishFlowsOperator(CamsBaseOperator):
         for flow_id in flow_ids:
             try:
                 body = self.hook.publish_flow(flow_id, space, check_first=check_first)
-            except AirflowFailException:
-                raise
+            except (CamsAuthError, CamsConfigError):
+                raise  # the next flow would fail the same way
             except CamsError as exc:
                 results[flow_id] = {"status": "FAILED", "error": str(exc)}
                 self.log.error("Flow %s failed: %s", flow_id, exc)

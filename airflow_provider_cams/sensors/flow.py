@@ -29,6 +29,9 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
 
     :param flow_id: the flow (templated).
     :param target_status: ``DRAFT``, ``PUBLISHED`` (default) or ``DEPRECATED`` (templated).
+    :param cams_conn_id: the ``cams`` connection to use.
+    :param cust_space_id: CustSpaceId (templated); falls back to the connection's ``cust_space_id``.
+    :param hook_params: extra keyword arguments for :class:`~airflow_provider_cams.hooks.cams.CamsHook`.
     :param deferrable: wait in the triggerer; defaults to Airflow's ``[operators] default_deferrable``.
     """
 

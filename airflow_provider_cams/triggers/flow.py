@@ -25,6 +25,15 @@ class FlowStatusTrigger(BaseTrigger):
     longer be reached), ``timeout`` or ``error`` (a CAMS error the hook could not retry away); each
     with a ``message``. The first poll comes one interval after the trigger starts: the sensor has just
     poked, and the pool's pacing counts from that call.
+
+    :param flow_id: the flow to watch.
+    :param target_status: ``DRAFT``, ``PUBLISHED`` or ``DEPRECATED``.
+    :param cams_conn_id: the ``cams`` connection, read in the triggerer (no secret travels here).
+    :param cust_space_id: CustSpaceId, or None for the connection's.
+    :param poll_interval: seconds between GetFlow calls.
+    :param end_time: Unix time (seconds) at which to give up with a ``timeout`` event; None: never.
+    :param min_interval: seconds the pool's pacing requires between calls (the task's share of the rate).
+    :param hook_params: extra keyword arguments for the hook.
     """
 
     def __init__(

@@ -186,8 +186,10 @@ def test_batch_publish_reports_each_flow_and_fails_on_partial_failure(emulator: 
     good = [emulator.add_flow(name=f"g{i}", categories=["OTHER"]) for i in range(3)]
     done = emulator.add_flow(name="done", categories=["OTHER"], status="PUBLISHED")
     missing = "404404404404404"
+    old = emulator.add_flow(name="old", categories=["OTHER"], status="DEPRECATED")
+    last = emulator.add_flow(name="last", categories=["OTHER"])
     with DAG(_dag_id(), **dag_kwargs()) as dag:
-        PublishFlowsOperator(task_id="batch", flow_ids=[*good, done, missing, good[0]])
+        PublishFlowsOperator(task_id="batch", flow_ids=[*good, done, missing, old, good[0], last])
     run = run_dag(dag)
     assert ti_states(run) == {"batch": "failed"}
     assert all(emulator.flows()[f]["Status"] == "PUBLISHED" for f in good)
@@ -195,8 +197,10 @@ def test_batch_publish_reports_each_flow_and_fails_on_partial_failure(emulator: 
     assert xcom(run, "batch", key=done) == {**xcom(run, "batch", key=done), "already_published": True}
     failed = xcom(run, "batch", key=missing)
     assert failed["status"] == "FAILED" and "Flow.NotFound" in failed["error"]
+    assert xcom(run, "batch", key=old)["status"] == "FAILED"
+    assert "DEPRECATED" in xcom(run, "batch", key=old)["error"]
     applied = [r.params["FlowId"] for r in emulator.requests(action="PublishFlow") if r.applied]
-    assert sorted(applied) == sorted(good)
+    assert sorted(applied) == sorted([*good, last]), "a failing flow does not stop the batch"
 
 
 @pytest.mark.parametrize("flow_ids", ["123", [], ["1", ""], None])
