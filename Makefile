@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-distributed redis lint typecheck docs bench constraints clean
+.PHONY: venv demo test test-distributed redis test-ui chromium ui lint typecheck docs bench constraints clean
 
 venv: $(STAMP)
 
@@ -37,7 +37,7 @@ docs: venv
 	$(BIN)/python -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
 
 test: lint typecheck docs
-	$(BIN)/python -m pytest -m "not distributed" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not distributed and not ui" $(PYTEST_ARGS)
 
 # The rate guarantee with CeleryExecutor, two workers and a real Redis broker (Debian's redis-server).
 test-distributed: venv redis
@@ -46,7 +46,23 @@ test-distributed: venv redis
 redis:
 	@command -v redis-server >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; }
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+
+# The provider in the Airflow UI through a headless Chromium (Debian's package: Playwright's own
+# browser download is not used). Screenshots land in build/ui-screenshots/.
+test-ui: venv chromium
+	$(BIN)/python -m pytest -m ui tests/ui $(PYTEST_ARGS)
+
+chromium:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+# Airflow (UI, scheduler, dag-processor, triggerer) + the CAMS emulator + example_dags/ on 127.0.0.1,
+# until Ctrl-C. Home: build/ui-home (kept; `$(BIN)/python scripts/ui.py --fresh` starts over).
+ui: venv
+	$(BIN)/python scripts/ui.py
 
 # Throughput of each publishing strategy through a real scheduler (benchmarks/qps.py).
 bench: venv

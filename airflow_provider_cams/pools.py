@@ -56,11 +56,19 @@ def spec_for(conn_id: str, pool: str, rate_limit: float) -> PoolSpec:
 
 
 def spec_from_connection(conn_id: str) -> PoolSpec:
+    """Read the connection where Airflow keeps it: env/secrets backends, else the metadata DB."""
     from airflow_provider_cams.hooks.cams import CamsHook
-    from airflow_provider_cams.hooks.connection import CamsConnectionSettings
+    from airflow_provider_cams.hooks.connection import CamsConnectionSettings, raw_extra
 
-    conn = CamsHook.get_connection(conn_id)
-    settings = CamsConnectionSettings.from_connection(conn_id, conn.login, conn.password, conn.extra_dejson)
+    try:
+        conn = CamsHook.get_connection(conn_id)
+        login, password, extra = conn.login, conn.password, raw_extra(conn_id, conn.extra)
+    except Exception:  # outside a task the Task SDK does not look in the metadata DB
+        row = _cli_json(["connections", "get", conn_id, "-o", "json"])
+        if row is None:
+            raise
+        login, password, extra = row.get("login"), row.get("password"), row.get("extra_dejson") or {}
+    settings = CamsConnectionSettings.from_connection(conn_id, login, password, extra)
     return spec_for(conn_id, settings.pool, settings.rate_limit)
 
 
@@ -70,7 +78,12 @@ def _airflow() -> str:
 
 
 def current_pool(name: str) -> dict[str, Any] | None:
-    out = subprocess.run([_airflow(), "pools", "get", name, "-o", "json"], capture_output=True, text=True)
+    return _cli_json(["pools", "get", name, "-o", "json"])
+
+
+def _cli_json(args: list[str]) -> dict[str, Any] | None:
+    """First row of an ``airflow ... -o json`` listing, or None when the command fails."""
+    out = subprocess.run([_airflow(), *args], capture_output=True, text=True)
     if out.returncode != 0:
         return None
     for line in reversed(out.stdout.splitlines()):  # Airflow may log to stdout before the JSON

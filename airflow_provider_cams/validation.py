@@ -37,6 +37,13 @@ def check_text(param: str, value: Any, max_length: int, what: str) -> str:
         raise CamsValidationError(f"{param} {value!r:.80} has leading or trailing whitespace; remove it.")
     if _has_control(value):
         raise CamsValidationError(f"{param} {value!r:.80} contains control characters; remove them.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CamsValidationError(
+            f"{param} {value!r:.80} is not valid Unicode text (a lone surrogate, e.g. half of an emoji); "
+            "pass the whole character."
+        ) from None
     if len(value) > max_length:
         raise CamsValidationError(
             f"{param} is {len(value)} characters long; the limit is {max_length}. Check that the right "
@@ -62,6 +69,15 @@ def check_url(param: str, value: Any) -> str:
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise CamsValidationError(f"{param} must be an absolute http(s) URL, got {url!r:.120}.")
     return url
+
+
+def check_int(param: str, value: Any, low: int, high: int) -> int:
+    """A whole number in [low, high] (a rendered template's "20" is refused: say it as an int)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not (low <= value <= high):
+        raise CamsValidationError(
+            f"{param} must be a whole number from {low} to {high}, got {type(value).__name__} {value!r:.40}."
+        )
+    return value
 
 
 def check_categories(param: str, value: Any) -> list[str]:

@@ -39,9 +39,9 @@ from airflow_provider_cams.exceptions import (
     CamsValidationError,
     api_error_class,
 )
-from airflow_provider_cams.hooks.connection import CamsConnectionSettings
+from airflow_provider_cams.hooks.connection import CamsConnectionSettings, raw_extra
 from airflow_provider_cams.rate import CallPacer, pool_size
-from airflow_provider_cams.validation import check_categories, check_id, check_name, check_url
+from airflow_provider_cams.validation import check_categories, check_id, check_int, check_name, check_url
 
 if TYPE_CHECKING:
     from alibabacloud_tea_openapi.client import Client
@@ -145,7 +145,7 @@ class CamsHook(BaseHook):
         if conn.conn_type and conn.conn_type != "cams":
             self.log.warning("Connection %r has type %r, expected 'cams'.", self.cams_conn_id, conn.conn_type)
         settings = CamsConnectionSettings.from_connection(
-            self.cams_conn_id, conn.login, conn.password, conn.extra_dejson
+            self.cams_conn_id, conn.login, conn.password, raw_extra(self.cams_conn_id, conn.extra)
         )
         _mask(settings.access_key_secret, settings.security_token)
         return settings
@@ -536,7 +536,9 @@ class CamsHook(BaseHook):
         page_size: int = 20,
         cust_space_id: str | None = None,
     ) -> Body:
-        """One ListFlow page."""
+        """One ListFlow page (``page_size`` 1 to 100)."""
+        check_int("page_size", page_size, 1, 100)
+        check_int("page_index", page_index, 1, 1_000_000)
         return self.call(
             "ListFlow",
             {
@@ -554,6 +556,7 @@ class CamsHook(BaseHook):
         max_pages: int = 1000,
     ) -> list[dict[str, Any]]:
         """Every flow (optionally with this exact name), walking ListFlow pages until a short page."""
+        check_int("page_size", page_size, 1, 100)
         flows: list[dict[str, Any]] = []
         for index in range(1, max_pages + 1):
             page = self.list_flows_page(flow_name, index, page_size, cust_space_id).get("Data") or []

@@ -7,6 +7,7 @@ table of fields, so they cannot drift apart.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,7 +99,13 @@ class CamsConnectionSettings:
             raise CamsConfigError(
                 f"{where}: unknown extra field(s) {unknown}; known fields are {sorted(CONNECTION_FIELDS)}."
             )
-        access_key_id = (login or "").strip() or None
+        for field_name, value in (("login (AccessKey ID)", login), ("password (AccessKey Secret)", password)):
+            if value and (value != value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
+                raise CamsConfigError(
+                    f"{where}: the {field_name} has leading/trailing whitespace or control characters "
+                    "(a copy-paste slip?); store it exactly as the console shows it."
+                )
+        access_key_id = login or None
         secret = password or None
         if access_key_id and not secret:
             raise CamsConfigError(
@@ -162,6 +169,27 @@ class CamsConnectionSettings:
             pacing=_bool(extra, "pacing", True, where),
             allow_insecure_http=allow_insecure,
         )
+
+
+def raw_extra(conn_id: str, extra: str | dict[str, Any] | None) -> dict[str, Any]:
+    """The connection's extra as a dict. Airflow's ``extra_dejson`` turns bad JSON into ``{}`` with only a
+    log line, which would silently mean the default endpoint: refuse it instead."""
+    if extra is None or extra == "":
+        return {}
+    if isinstance(extra, dict):
+        return extra
+    try:
+        value = json.loads(extra)
+    except ValueError:
+        raise CamsConfigError(
+            f"connection {conn_id!r}: the extra is not valid JSON ({extra[:60]!r}...); write it as a JSON "
+            'object, e.g. {"endpoint": "127.0.0.1:8765", "protocol": "http"}.'
+        ) from None
+    if not isinstance(value, dict):
+        raise CamsConfigError(
+            f"connection {conn_id!r}: the extra must be a JSON object, got {type(value).__name__}."
+        )
+    return value
 
 
 def _opt_str(extra: dict[str, Any], key: str, where: str) -> str | None:

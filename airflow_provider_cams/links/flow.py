@@ -37,6 +37,12 @@ class _XComLink(BaseOperatorLink):
         if url:
             context["ti"].xcom_push(key=cls.key, value=str(url))
 
+    @classmethod
+    def clear(cls, context: Context) -> None:
+        """Store "no link yet": Airflow computes links even for failed tasks, and a missing key logs an
+        error line on every task end."""
+        context["ti"].xcom_push(key=cls.key, value="")
+
 
 class CamsFlowConsoleLink(_XComLink):
     """The flow in the CAMS console."""

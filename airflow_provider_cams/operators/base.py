@@ -18,6 +18,9 @@ from airflow_provider_cams.links.flow import (
 )
 from airflow_provider_cams.validation import check_id
 
+# CamsHook keyword arguments a task may set (pool and pool_slots come from the task itself).
+HOOK_PARAMS = frozenset({"max_attempts", "initial_wait", "max_wait", "retry_budget"})
+
 
 class CamsHookMixin:
     """What operators and sensors share (cf. the Amazon provider's ``AwsBaseHookMixin``).
@@ -38,6 +41,11 @@ class CamsHookMixin:
     ) -> None:
         if hook_params is not None and not isinstance(hook_params, dict):
             raise CamsValidationError(f"hook_params must be a dict, got {type(hook_params).__name__}.")
+        unknown = sorted(set(hook_params or {}) - HOOK_PARAMS)
+        if unknown:
+            raise CamsValidationError(
+                f"hook_params has unknown key(s) {unknown}; the hook takes {sorted(HOOK_PARAMS)}."
+            )
         self.cams_conn_id = cams_conn_id
         self.cust_space_id = cust_space_id
         self.hook_params = hook_params or {}
@@ -58,6 +66,10 @@ class CamsHookMixin:
     def space(self) -> str | None:
         """The CustSpaceId to send: the task's, else the connection's (validated by the hook)."""
         return self.cust_space_id if self.cust_space_id is not None else self.hook.default_cust_space_id
+
+    def clear_links(self, context: Context) -> None:
+        for link in FLOW_LINKS:
+            type(link).clear(context)
 
     def persist_links(self, context: Context, flow_id: str, space: str | None, flow: dict[str, Any]) -> None:
         CamsFlowConsoleLink.persist(context, console_flow_url(flow_id, space))
@@ -83,6 +95,7 @@ class CamsBaseOperator(CamsHookMixin, BaseOperator):
         self.init_cams(cams_conn_id, cust_space_id, hook_params)
 
     def execute(self, context: Context) -> dict[str, Any]:
+        self.clear_links(context)
         return self.execute_cams(context)
 
     def execute_cams(self, context: Context) -> dict[str, Any]:

@@ -79,6 +79,7 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         return PokeReturnValue(is_done=status == target, xcom_value=flow)
 
     def execute(self, context: Context) -> Any:
+        self.clear_links(context)
         if not self.deferrable:
             return super().execute(context)
         first = self.poke(context)

@@ -59,3 +59,30 @@ def test_bad_connection_is_reported() -> None:
 def test_help(flag: str) -> None:
     out = run(flag)
     assert out.returncode == 0 and "cams-pool" in out.stdout
+
+
+def test_reads_a_connection_stored_in_the_metadata_db(airflow_db: str) -> None:
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run(
+        [
+            airflow,
+            "connections",
+            "add",
+            "cams_in_db",
+            "--conn-type",
+            "cams",
+            "--conn-login",
+            "AK",
+            "--conn-password",
+            "SK-in-db",
+            "--conn-extra",
+            '{"pool": "cams_db_pool", "rate_limit": 3}',
+        ],
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        [CAMS_POOL, "--conn-id", "cams_in_db", "--print-json"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["cams_db_pool"]["slots"] == 3
