@@ -9,6 +9,7 @@ CONSTRAINTS := constraints/airflow-$(AIRFLOW_VERSION).txt
 STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+MARKERS ?= not distributed and not ui
 
 .PHONY: venv demo test test-distributed redis test-ui chromium ui lint typecheck docs bench constraints clean
 
@@ -37,7 +38,7 @@ docs: venv
 	$(BIN)/python -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
 
 test: lint typecheck docs
-	$(BIN)/python -m pytest -m "not distributed and not ui" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "$(MARKERS)" $(PYTEST_ARGS)
 
 # The rate guarantee with CeleryExecutor, two workers and a real Redis broker (Debian's redis-server).
 test-distributed: venv redis
