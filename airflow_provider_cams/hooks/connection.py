@@ -100,13 +100,17 @@ class CamsConnectionSettings:
                 f"{where}: unknown extra field(s) {unknown}; known fields are {sorted(CONNECTION_FIELDS)}."
             )
         for field_name, value in (("login (AccessKey ID)", login), ("password (AccessKey Secret)", password)):
-            if value and (value != value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
+            if (
+                value
+                and value.strip()
+                and (value != value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value))
+            ):
                 raise CamsConfigError(
                     f"{where}: the {field_name} has leading/trailing whitespace or control characters "
                     "(a copy-paste slip?); store it exactly as the console shows it."
                 )
-        access_key_id = login or None
-        secret = password or None
+        access_key_id = (login or "").strip() or None  # whitespace only counts as empty
+        secret = ((password or "").strip() and password) or None
         if access_key_id and not secret:
             raise CamsConfigError(
                 f"{where}: the AccessKey ID (login) is set but the AccessKey Secret (password) is empty. "
