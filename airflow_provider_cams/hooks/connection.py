@@ -184,10 +184,10 @@ def raw_extra(conn_id: str, extra: str | dict[str, Any] | None) -> dict[str, Any
         return extra
     try:
         value = json.loads(extra)
-    except ValueError:
+    except json.JSONDecodeError as exc:  # the value is not echoed: it may hold a token
         raise CamsConfigError(
-            f"connection {conn_id!r}: the extra is not valid JSON ({extra[:60]!r}...); write it as a JSON "
-            'object, e.g. {"endpoint": "127.0.0.1:8765", "protocol": "http"}.'
+            f"connection {conn_id!r}: the extra is not valid JSON ({exc.msg} at character {exc.pos}); write "
+            'it as a JSON object, e.g. {"endpoint": "127.0.0.1:8765", "protocol": "http"}.'
         ) from None
     if not isinstance(value, dict):
         raise CamsConfigError(

@@ -1,0 +1,1 @@
+"""Reliability tests: fault soak, bad input, secret hygiene, signing properties."""
