@@ -13,7 +13,7 @@ from typing import Any
 from airflow.exceptions import AirflowException
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_cams.error_codes import ErrorKind, lookup
+from airflow_provider_cams.vendor.error_codes import ErrorKind, lookup
 
 
 class CamsError(AirflowException):

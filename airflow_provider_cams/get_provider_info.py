@@ -71,7 +71,7 @@ def get_provider_info() -> dict[str, Any]:
 
 
 def _conn_fields() -> dict[str, Any]:
-    from airflow_provider_cams.connection_form import CONNECTION_FIELDS
+    from airflow_provider_cams.utils.connection_form import CONNECTION_FIELDS
 
     return {
         name: {

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from airflow_provider_cams.testing import CamsEmulator  # noqa: E402
-from airflow_provider_cams.testing.airflow_stack import AirflowStack  # noqa: E402
+from tests.harness.airflow_stack import AirflowStack  # noqa: E402
 
 STRATEGIES = {
     "mapped": "qps_mapped",

@@ -158,10 +158,11 @@ class _Recorder:
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
         from airflow_provider_cams.hooks import cams as hook_module
+        from airflow_provider_cams.hooks import transport
         from airflow_provider_cams.operators.base import CamsBaseOperator
 
         recorder = self
-        orig_log_retry = hook_module.CamsHook._log_retry
+        orig_log_retry = transport.Transport._log_retry
         orig_call = hook_module.CamsHook.call
         orig_execute = CamsBaseOperator.execute
 
@@ -172,7 +173,7 @@ class _Recorder:
 
         def call(hook: Any, *args: Any, **kwargs: Any) -> Any:
             body = orig_call(hook, *args, **kwargs)
-            if isinstance(body, dict) and (body.get("Reused") or body.get("AlreadyDone")):
+            if not isinstance(body, dict):  # a reconcile answer: an ambiguous failure settled by a check
                 with recorder.lock:  # an ambiguous failure that a state check resolved: no re-send
                     recorder.reconciled += 1
             return body
@@ -195,13 +196,13 @@ class _Recorder:
                     )
                 raise
 
-        hook_module.CamsHook._log_retry = log_retry  # type: ignore[method-assign,assignment]
+        transport.Transport._log_retry = log_retry  # type: ignore[method-assign,assignment]
         hook_module.CamsHook.call = call  # type: ignore[method-assign,assignment]
         CamsBaseOperator.execute = execute  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
-            hook_module.CamsHook._log_retry = orig_log_retry  # type: ignore[method-assign,assignment]
+            transport.Transport._log_retry = orig_log_retry  # type: ignore[method-assign,assignment]
             hook_module.CamsHook.call = orig_call  # type: ignore[method-assign,assignment]
             CamsBaseOperator.execute = orig_execute  # type: ignore[method-assign,assignment]
 

@@ -29,15 +29,17 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from airflow_provider_cams.testing import CamsEmulator
-from airflow_provider_cams.testing.airflow_stack import (
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the test harness lives in tests/, not in the package
+
+from airflow_provider_cams.testing import CamsEmulator  # noqa: E402
+from tests.harness.airflow_stack import (  # noqa: E402
     ADMIN_PASSWORD,
     ADMIN_USER,
     AirflowStack,
     StackHTTPError,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "example_dags"
 DEFAULT_HOME = ROOT / "build" / "ui-home"
 CONN_ID = "cams_default"

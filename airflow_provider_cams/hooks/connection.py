@@ -1,6 +1,6 @@
 """The checked settings read from a ``cams`` connection.
 
-The form (:data:`~airflow_provider_cams.connection_form.CONNECTION_FIELDS`) and these checks share one
+The form (:data:`~airflow_provider_cams.utils.connection_form.CONNECTION_FIELDS`) and these checks share one
 table of fields, so they cannot drift apart.
 """
 
@@ -12,15 +12,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_cams.connection_form import (
+from airflow_provider_cams.exceptions import CamsConfigError
+from airflow_provider_cams.utils.connection_form import (
     CONNECTION_FIELDS,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_REGION,
     MAX_TIMEOUT,
 )
-from airflow_provider_cams.exceptions import CamsConfigError
-from airflow_provider_cams.rate import DEFAULT_RATE_LIMIT
+from airflow_provider_cams.utils.rate import DEFAULT_RATE_LIMIT
 
 # Alibaba Cloud public region ids. CAMS documents only ap-southeast-1; the SDK derives
 # cams.<region>.aliyuncs.com for the others (undocumented: set ``endpoint`` to be explicit).

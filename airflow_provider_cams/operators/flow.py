@@ -13,10 +13,16 @@ from typing import Any
 from airflow.sdk import Asset, Context
 
 from airflow_provider_cams.exceptions import CamsAuthError, CamsConfigError, CamsError, CamsValidationError
-from airflow_provider_cams.hooks.cams import Body
-from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator
-from airflow_provider_cams.validation import check_id
-from airflow_provider_cams.xcom import flow_to_xcom, preview_to_xcom
+from airflow_provider_cams.hooks.cams import FlowRef
+from airflow_provider_cams.hooks.results import (
+    created_to_xcom,
+    deleted_to_xcom,
+    flow_to_xcom,
+    preview_to_xcom,
+    transition_to_xcom,
+)
+from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator, FlowOutcome
+from airflow_provider_cams.utils.mixins import cams_template_fields
 
 
 def announce_on_outlets(task: CamsBaseOperator, context: Context, extra: dict[str, Any]) -> None:
@@ -45,7 +51,7 @@ class CreateFlowOperator(CamsBaseOperator):
     :param endpoint_uri: optional data-exchange endpoint of the flow (templated).
     """
 
-    template_fields: Sequence[str] = ("flow_name", "categories", "endpoint_uri", "cust_space_id")
+    template_fields: Sequence[str] = cams_template_fields("flow_name", "categories", "endpoint_uri")
 
     def __init__(
         self,
@@ -63,40 +69,33 @@ class CreateFlowOperator(CamsBaseOperator):
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         retried = context["ti"].try_number > 1
-        space = self.space()
         self.log.info(
             "Creating flow %r (categories %s)%s.",
             self.flow_name,
             self.categories,
             "; retry: reusing a flow of that name if the first try created one" if retried else "",
         )
-        body = self.hook.create_flow(
-            self.flow_name, self.categories, self.endpoint_uri, space, reuse_existing=retried
+        created = self.hook.create_flow(
+            self.flow_name, self.categories, self.endpoint_uri, self.cust_space_id, reuse_existing=retried
         )
-        data = body.get("Data") or {}
-        flow_id = str(data.get("FlowId") or "")
-        if not flow_id:
-            raise RuntimeError(f"CAMS CreateFlow returned no FlowId (RequestId {body.get('RequestId')}).")
-        reused = bool(body.get("Reused"))
-        self.persist_links(context, flow_id, space, {})
+        self.persist_links(context, FlowRef(created.flow_id, created.cust_space_id))
         announce_on_outlets(
-            self, context, {"flow_id": flow_id, "flow_name": self.flow_name, "cust_space_id": space}
+            self,
+            context,
+            {
+                "flow_id": created.flow_id,
+                "flow_name": created.flow_name,
+                "cust_space_id": created.cust_space_id,
+            },
         )
         self.log.info(
             "%s flow %s (%r), RequestId %s.",
-            "Reusing existing" if reused else "Created DRAFT",
-            flow_id,
-            self.flow_name,
-            body.get("RequestId"),
+            "Reusing existing" if created.reused else "Created DRAFT",
+            created.flow_id,
+            created.flow_name,
+            created.request_id,
         )
-        return {
-            "flow_id": flow_id,
-            "flow_name": data.get("FlowName", self.flow_name),
-            "categories": list(data.get("Categories") or self.categories),
-            "cust_space_id": space,
-            "reused": reused,
-            "request_id": body.get("RequestId"),
-        }
+        return created_to_xcom(created)
 
 
 class PublishFlowOperator(FlowOperator):
@@ -118,15 +117,14 @@ class PublishFlowOperator(FlowOperator):
         super().__init__(flow_id=flow_id, **kwargs)
         self.check_first = check_first
 
-    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
-        body = self.hook.publish_flow(flow_id, space, check_first=self.check_first)
-        already = bool(body.get("AlreadyDone"))
+    def act(self, ref: FlowRef) -> FlowOutcome:
+        published = self.hook.publish_flow(ref, check_first=self.check_first)
         self.log.info(
             "Flow %s is PUBLISHED%s.",
-            flow_id,
-            " (it already was: no second PublishFlow sent)" if already else "",
+            ref.flow_id,
+            " (it already was: no second PublishFlow sent)" if published.already_done else "",
         )
-        return body, {"status": "PUBLISHED", "already_published": already}
+        return FlowOutcome(transition_to_xcom(published), published.request_id, published.flow)
 
 
 class DeprecateFlowOperator(FlowOperator):
@@ -137,11 +135,12 @@ class DeprecateFlowOperator(FlowOperator):
 
     verb = "Deprecating"
 
-    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
-        body = self.hook.deprecate_flow(flow_id, space)
-        already = bool(body.get("AlreadyDone"))
-        self.log.info("Flow %s is DEPRECATED%s.", flow_id, " (it already was)" if already else "")
-        return body, {"status": "DEPRECATED", "already_deprecated": already}
+    def act(self, ref: FlowRef) -> FlowOutcome:
+        deprecated = self.hook.deprecate_flow(ref)
+        self.log.info(
+            "Flow %s is DEPRECATED%s.", ref.flow_id, " (it already was)" if deprecated.already_done else ""
+        )
+        return FlowOutcome(transition_to_xcom(deprecated), deprecated.request_id, deprecated.flow)
 
 
 class DeleteFlowOperator(FlowOperator):
@@ -157,12 +156,11 @@ class DeleteFlowOperator(FlowOperator):
         super().__init__(flow_id=flow_id, **kwargs)
         self.missing_ok = missing_ok
 
-    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
-        body = self.hook.delete_flow(flow_id, space, missing_ok=self.missing_ok)
-        already = bool(body.get("AlreadyDone"))
-        if already:
-            self.log.warning("Flow %s does not exist (already deleted?); nothing to delete.", flow_id)
-        return body, {"deleted": True, "already_deleted": already}
+    def act(self, ref: FlowRef) -> FlowOutcome:
+        deleted = self.hook.delete_flow(ref, missing_ok=self.missing_ok)
+        if deleted.already_done:
+            self.log.warning("Flow %s does not exist (already deleted?); nothing to delete.", ref.flow_id)
+        return FlowOutcome(deleted_to_xcom(deleted), deleted.request_id)
 
 
 class GetFlowOperator(FlowOperator):
@@ -173,11 +171,11 @@ class GetFlowOperator(FlowOperator):
 
     verb = "Reading"
 
-    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
-        body = self.hook.get_flow(flow_id, space)
+    def act(self, ref: FlowRef) -> FlowOutcome:
+        body = self.hook.get_flow(ref)
         flow = flow_to_xcom(body.get("Data") or {})
-        self.log.info("Flow %s is %s.", flow_id, flow.get("status"))
-        return body, flow
+        self.log.info("Flow %s is %s.", ref.flow_id, flow.get("status"))
+        return FlowOutcome(flow, body.get("RequestId"))
 
 
 class GetFlowPreviewUrlOperator(FlowOperator):
@@ -190,11 +188,11 @@ class GetFlowPreviewUrlOperator(FlowOperator):
 
     verb = "Getting the preview URL of"
 
-    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
-        body = self.hook.get_flow_preview_url(flow_id, space)
+    def act(self, ref: FlowRef) -> FlowOutcome:
+        body = self.hook.get_flow_preview_url(ref)
         preview = preview_to_xcom(body.get("Data") or {})
-        self.log.info("Preview URL of flow %s expires %s.", flow_id, preview["preview_url_expires"])
-        return body, preview
+        self.log.info("Preview URL of flow %s expires %s.", ref.flow_id, preview["preview_url_expires"])
+        return FlowOutcome(preview, body.get("RequestId"))
 
 
 class UpdateFlowJSONAssetOperator(FlowOperator):
@@ -204,16 +202,16 @@ class UpdateFlowJSONAssetOperator(FlowOperator):
     :param file_path: URL of the flow JSON file, as CAMS expects it (templated).
     """
 
-    template_fields: Sequence[str] = (*FlowOperator.template_fields, "file_path")
+    template_fields: Sequence[str] = cams_template_fields("flow_id", "file_path")
     verb = "Attaching JSON to"
 
     def __init__(self, *, flow_id: str, file_path: str, **kwargs: Any) -> None:
         super().__init__(flow_id=flow_id, **kwargs)
         self.file_path = file_path
 
-    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
-        body = self.hook.update_flow_json_asset(flow_id, self.file_path, space)
-        return body, {"file_path": self.file_path}
+    def act(self, ref: FlowRef) -> FlowOutcome:
+        body = self.hook.update_flow_json_asset(ref, self.file_path)
+        return FlowOutcome({"file_path": self.file_path}, body.get("RequestId"))
 
 
 class ModifyFlowOperator(FlowOperator):
@@ -225,11 +223,8 @@ class ModifyFlowOperator(FlowOperator):
     :param endpoint_uri: new data-exchange endpoint (templated).
     """
 
-    template_fields: Sequence[str] = (
-        *FlowOperator.template_fields,
-        "flow_name",
-        "categories",
-        "endpoint_uri",
+    template_fields: Sequence[str] = cams_template_fields(
+        "flow_id", "flow_name", "categories", "endpoint_uri"
     )
     verb = "Modifying"
 
@@ -247,9 +242,9 @@ class ModifyFlowOperator(FlowOperator):
         self.categories = categories
         self.endpoint_uri = endpoint_uri
 
-    def call(self, flow_id: str, space: str | None) -> tuple[Body, dict[str, Any]]:
-        body = self.hook.modify_flow(flow_id, self.flow_name, self.categories, self.endpoint_uri, space)
-        return body, flow_to_xcom(body.get("Data") or {})
+    def act(self, ref: FlowRef) -> FlowOutcome:
+        body = self.hook.modify_flow(ref, self.flow_name, self.categories, self.endpoint_uri)
+        return FlowOutcome(flow_to_xcom(body.get("Data") or {}), body.get("RequestId"))
 
 
 class ListFlowsOperator(CamsBaseOperator):
@@ -262,7 +257,7 @@ class ListFlowsOperator(CamsBaseOperator):
     :param page_size: flows per ListFlow call (1-100); each page is one call against the rate limit.
     """
 
-    template_fields: Sequence[str] = ("flow_name", "cust_space_id")
+    template_fields: Sequence[str] = cams_template_fields("flow_name")
 
     def __init__(self, *, flow_name: str | None = None, page_size: int = 100, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -270,7 +265,7 @@ class ListFlowsOperator(CamsBaseOperator):
         self.page_size = page_size
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
-        space = self.space()
+        space = self.hook.cust_space(self.cust_space_id)
         flows = self.hook.list_flows(self.flow_name, space, page_size=self.page_size)
         self.log.info(
             "Found %d flow(s)%s.",
@@ -295,7 +290,7 @@ class PublishFlowsOperator(CamsBaseOperator):
     :param check_first: as for :class:`PublishFlowOperator` (always on when the task is retried).
     """
 
-    template_fields: Sequence[str] = ("flow_ids", "cust_space_id")
+    template_fields: Sequence[str] = cams_template_fields("flow_ids")
 
     def __init__(self, *, flow_ids: list[str], check_first: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -308,39 +303,36 @@ class PublishFlowsOperator(CamsBaseOperator):
                 f"flow_ids must be a list of flow ids, got {type(self.flow_ids).__name__}. If it is "
                 "templated, render it as a list (render_template_as_native_obj=True) or pass an XComArg."
             )
-        flow_ids = list(dict.fromkeys(check_id(f"flow_ids[{i}]", f) for i, f in enumerate(self.flow_ids)))
-        if not flow_ids:
+        if not self.flow_ids:
             raise CamsValidationError("flow_ids is empty: give at least one flow id.")
-        space = self.space()
+        space = self.hook.cust_space(self.cust_space_id)
+        # Every id is checked before the first request: a bad one fails the batch, not half of it.
+        refs = [self.hook.flow_ref(f, space, param=f"flow_ids[{i}]") for i, f in enumerate(self.flow_ids)]
+        flows = {ref.flow_id: ref for ref in refs}
         check_first = self.check_first or context["ti"].try_number > 1
-        self.log.info("Publishing %d flow(s), %d slot(s) of the pool.", len(flow_ids), self.pool_slots)
+        self.log.info("Publishing %d flow(s), %d slot(s) of the pool.", len(flows), self.pool_slots)
         results: dict[str, dict[str, Any]] = {}
-        for flow_id in flow_ids:
+        for flow_id, ref in flows.items():
             try:
-                body = self.hook.publish_flow(flow_id, space, check_first=check_first)
+                published = self.hook.publish_flow(ref, check_first=check_first)
             except (CamsAuthError, CamsConfigError):
                 raise  # the next flow would fail the same way
             except CamsError as exc:
                 results[flow_id] = {"status": "FAILED", "error": str(exc)}
                 self.log.error("Flow %s failed: %s", flow_id, exc)
             else:
-                already = bool(body.get("AlreadyDone"))
-                results[flow_id] = {
-                    "status": "PUBLISHED",
-                    "already_published": already,
-                    "request_id": body.get("RequestId"),
-                }
+                results[flow_id] = {**transition_to_xcom(published), "request_id": published.request_id}
                 self.log.info(
                     "Flow %s is PUBLISHED%s, RequestId %s.",
                     flow_id,
-                    " (already was)" if already else "",
-                    body.get("RequestId"),
+                    " (already was)" if published.already_done else "",
+                    published.request_id,
                 )
             context["ti"].xcom_push(key=flow_id, value=results[flow_id])
         failed = {f: r["error"] for f, r in results.items() if r["status"] == "FAILED"}
         if failed:
             raise CamsError(
-                f"{len(failed)} of {len(flow_ids)} flows failed to publish: "
+                f"{len(failed)} of {len(flows)} flows failed to publish: "
                 + "; ".join(f"{f}: {e}" for f, e in failed.items())
             )
         return {"flows": results, "published": len(results), "cust_space_id": space}

@@ -9,14 +9,13 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 
-from airflow_provider_cams.actions import FLOW_STATUSES, status_unreachable
 from airflow_provider_cams.exceptions import CamsError, CamsValidationError
-from airflow_provider_cams.hooks.cams import CamsHook
+from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
+from airflow_provider_cams.hooks.results import flow_to_xcom
 from airflow_provider_cams.links.flow import FLOW_LINKS
-from airflow_provider_cams.operators.base import CamsHookMixin
 from airflow_provider_cams.triggers.flow import FlowStatusTrigger, unreachable_message
-from airflow_provider_cams.validation import check_id
-from airflow_provider_cams.xcom import flow_to_xcom
+from airflow_provider_cams.utils.mixins import CamsHookMixin, cams_template_fields
+from airflow_provider_cams.vendor.actions import FLOW_STATUSES, status_unreachable
 
 
 class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
@@ -35,7 +34,7 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
     :param deferrable: wait in the triggerer; defaults to Airflow's ``[operators] default_deferrable``.
     """
 
-    template_fields: Sequence[str] = ("flow_id", "target_status", "cust_space_id")
+    template_fields: Sequence[str] = cams_template_fields("flow_id", "target_status")
     operator_extra_links = FLOW_LINKS
     ui_color = "#ffb366"
 
@@ -55,22 +54,27 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         self.flow_id = flow_id
         self.target_status = target_status
         self.deferrable = deferrable
+        self._ref: FlowRef | None = None
 
-    def _checked(self) -> tuple[str, str]:
-        if self.target_status not in FLOW_STATUSES:
-            raise CamsValidationError(
-                f"target_status {self.target_status!r} is not a flow status; use one of "
-                f"{', '.join(FLOW_STATUSES)}."
-            )
-        return check_id("flow_id", self.flow_id), self.target_status
+    @property
+    def ref(self) -> FlowRef:
+        """The rendered flow id and CustSpaceId (and target status), checked once for all pokes."""
+        if self._ref is None:
+            if self.target_status not in FLOW_STATUSES:
+                raise CamsValidationError(
+                    f"target_status {self.target_status!r} is not a flow status; use one of "
+                    f"{', '.join(FLOW_STATUSES)}."
+                )
+            self._ref = self.hook.flow_ref(self.flow_id, self.cust_space_id)
+        return self._ref
 
     def poke(self, context: Context) -> PokeReturnValue:
-        flow_id, target = self._checked()
-        space = self.space()
-        body = self.hook.get_flow(flow_id, space)
+        ref, target = self.ref, self.target_status
+        flow_id = ref.flow_id
+        body = self.hook.get_flow(ref)
         flow = flow_to_xcom(body.get("Data") or {})
         status = flow.get("status")
-        self.persist_links(context, flow_id, space, flow)
+        self.persist_links(context, ref, flow)
         self.log.info(
             "Flow %s is %s (waiting for %s), RequestId %s.", flow_id, status, target, body.get("RequestId")
         )
@@ -87,10 +91,10 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
             return first.xcom_value
         self.defer(
             trigger=FlowStatusTrigger(
-                flow_id=self._checked()[0],
+                flow_id=self.ref.flow_id,
                 target_status=self.target_status,
                 cams_conn_id=self.cams_conn_id,
-                cust_space_id=self.space(),
+                cust_space_id=self.ref.cust_space_id,
                 poll_interval=self.poke_interval,
                 end_time=context["ti"].start_date.timestamp() + self.timeout if self.timeout else None,
                 min_interval=self.hook.pacer.interval,

@@ -12,10 +12,10 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_cams.actions import status_unreachable
 from airflow_provider_cams.exceptions import CamsError
-from airflow_provider_cams.rate import CallPacer
-from airflow_provider_cams.xcom import flow_to_xcom
+from airflow_provider_cams.hooks.results import flow_to_xcom
+from airflow_provider_cams.utils.rate import CallPacer
+from airflow_provider_cams.vendor.actions import status_unreachable
 
 
 class FlowStatusTrigger(BaseTrigger):
@@ -73,9 +73,10 @@ class FlowStatusTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_cams.hooks.cams import CamsHook
+        from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
 
         hook = CamsHook(self.cams_conn_id, pacer=CallPacer(self.min_interval), **self.hook_params)
+        ref = FlowRef(self.flow_id, self.cust_space_id)  # checked by the sensor before it deferred
         interval = max(self.poll_interval, self.min_interval)
         base = {"flow_id": self.flow_id, "target_status": self.target_status}
         while True:
@@ -91,7 +92,7 @@ class FlowStatusTrigger(BaseTrigger):
                 return
             await asyncio.sleep(interval)
             try:
-                body = await hook.aget_flow(self.flow_id, self.cust_space_id)
+                body = await hook.aget_flow(ref)
             except CamsError as exc:
                 yield TriggerEvent({**base, "status": "error", "message": str(exc)})
                 return

@@ -41,7 +41,7 @@ from airflow_provider_cams.operators.flow import (
 from airflow_provider_cams.sensors.flow import FlowStatusSensor
 from airflow_provider_cams.testing import CamsEmulator
 from tests.dag_helpers import run_dag, ti_states
-from tests.integration.conftest import dag_kwargs
+from tests.provider.conftest import dag_kwargs
 
 AK = "leak-test-ak"
 STS_AK = "STS.leak-test-ak"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_cams.testing import CamsEmulator
-from airflow_provider_cams.testing.airflow_stack import AirflowStack
+from tests.harness.airflow_stack import AirflowStack
 
 pytestmark = [pytest.mark.scheduler, pytest.mark.timeout(900)]
 

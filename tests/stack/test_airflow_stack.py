@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_cams.testing.airflow_stack import AirflowStack, port_is_free
+from tests.harness.airflow_stack import AirflowStack, port_is_free
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]
 

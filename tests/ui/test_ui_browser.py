@@ -27,7 +27,7 @@ from urllib.parse import quote
 import pytest
 
 from airflow_provider_cams.testing import CamsEmulator
-from airflow_provider_cams.testing.airflow_stack import AirflowStack, StackHTTPError
+from tests.harness.airflow_stack import AirflowStack, StackHTTPError
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 

@@ -8,7 +8,6 @@ from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 from darabonba.exceptions import UnretryableException
 from darabonba.policy.retry import RetryPolicyContext
 
-from airflow_provider_cams.error_codes import ERROR_CODES, ErrorKind
 from airflow_provider_cams.exceptions import (
     CamsApiError,
     CamsAuthError,
@@ -19,7 +18,8 @@ from airflow_provider_cams.exceptions import (
     CamsTransientError,
     CamsTransportError,
 )
-from airflow_provider_cams.hooks.cams import check_response, encode_params, translate_sdk_error
+from airflow_provider_cams.hooks.transport import check_response, encode_params, translate_sdk_error
+from airflow_provider_cams.vendor.error_codes import ERROR_CODES, ErrorKind
 
 KIND_CLASS = {
     ErrorKind.THROTTLED: CamsThrottledError,

@@ -1,4 +1,4 @@
-"""The pacing argument of airflow_provider_cams.rate, checked by simulation and on the real pacer.
+"""The pacing argument of airflow_provider_cams.utils.rate, checked by simulation and on the real pacer.
 
 A model pool hands slots to tasks in any order, with any start-up, work and hand-over delays
 (hypothesis picks them); every task paces with a real CallPacer on a simulated clock. Whatever the
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_cams.rate import RATE_MARGIN, CallPacer, pool_size, slot_interval
+from airflow_provider_cams.utils.rate import RATE_MARGIN, CallPacer, pool_size, slot_interval
 
 
 @dataclass
@@ -141,7 +141,7 @@ def test_unpaced_pacer_never_waits() -> None:
 
 
 def test_process_age_is_known_on_linux() -> None:
-    from airflow_provider_cams.rate import process_age
+    from airflow_provider_cams.utils.rate import process_age
 
     age = process_age()
     assert age is not None and 0 <= age < 24 * 3600

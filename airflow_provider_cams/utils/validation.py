@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_cams.actions import FLOW_CATEGORIES
 from airflow_provider_cams.exceptions import CamsValidationError
+from airflow_provider_cams.vendor.actions import FLOW_CATEGORIES
 
 MAX_ID_LENGTH = 128
 MAX_NAME_LENGTH = 200

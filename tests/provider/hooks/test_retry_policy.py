@@ -1,10 +1,11 @@
-"""Unit tests of CamsHook.call's retry decisions, with a scripted single-call function.
+"""Unit tests of the send pipeline's retry decisions, with a scripted client in place of HTTP.
 
 Integration tests prove the same against the emulator over HTTP; these pin down each branch.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,24 +20,28 @@ from airflow_provider_cams.exceptions import (
     CamsValidationError,
 )
 from airflow_provider_cams.hooks.cams import CamsHook
+from airflow_provider_cams.hooks.transport import RetryPolicy, Transport
+from airflow_provider_cams.utils.rate import CallPacer
 
 OK = {"Code": "OK", "RequestId": "OK-1"}
 
 
-class ScriptedHook(CamsHook):
-    """A hook whose single HTTP call is replaced by a script of results/exceptions."""
+class ScriptedHook:
+    """The real pipeline (:class:`Transport`) over a client that answers from a script."""
 
-    def __init__(self, script: Iterable[Any], **kwargs: Any) -> None:
-        super().__init__(initial_wait=0, max_wait=0, **kwargs)
+    def __init__(self, script: Iterable[Any], max_attempts: int = 5) -> None:
         self.script = list(script)
         self.sent: list[str] = []
+        policy = RetryPolicy(max_attempts=max_attempts, initial_wait=0, max_wait=0)
+        self.transport = Transport(lambda: self, "HTTP", CallPacer(), policy, logging.getLogger(__name__))
+        self.call = self.transport.call
 
-    def _send(self, action: str, query: dict[str, str]) -> dict[str, Any]:
-        self.sent.append(action)
+    def call_api(self, params: Any, request: Any, runtime: Any) -> dict[str, Any]:
+        self.sent.append(params.action)
         step = self.script.pop(0)
         if isinstance(step, BaseException):
             raise step
-        return step
+        return {"body": step, "statusCode": 200, "headers": {}}
 
 
 def throttled() -> CamsThrottledError:
@@ -89,7 +94,7 @@ def test_non_idempotent_action_is_resent_after_a_failure_that_surely_did_not_app
 
 def test_reconcile_that_finds_the_change_done_stops_the_resend() -> None:
     hook = ScriptedHook([ambiguous()])
-    done = {"Code": "OK", "RequestId": "G", "AlreadyDone": True}
+    done = object()  # whatever the reconcile callback answers is returned as it is
     assert hook.call("PublishFlow", {"FlowId": "1"}, reconcile=lambda: done) is done
     assert hook.sent == ["PublishFlow"]
 
@@ -115,11 +120,11 @@ def test_missing_required_parameter_is_refused_before_sending() -> None:
 
 
 def test_wait_honours_retry_after() -> None:
-    hook = CamsHook(initial_wait=0.5, max_wait=20)
+    policy = RetryPolicy(initial_wait=0.5, max_wait=20)
     state = RetryCallState(Retrying(), None, (), {})
     exc = CamsThrottledError(action="X", code="System.LimitControl", message="", retry_after=2.0)
     state.set_exception((type(exc), exc, None))
-    assert 2.0 <= hook._wait(state) <= 2.2
+    assert 2.0 <= policy.wait(state) <= 2.2
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_cams.exceptions import CamsFlowNotFoundError, CamsValidationError
+from airflow_provider_cams.exceptions import (
+    CamsDuplicateFlowError,
+    CamsFlowNotFoundError,
+    CamsValidationError,
+)
 from airflow_provider_cams.hooks.cams import CamsHook
 from airflow_provider_cams.testing import CamsEmulator
-from tests.integration.conftest import SK
+from tests.provider.conftest import SK
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_test_connection_succeeds_with_one_cheap_read(emulator: CamsEmulator) -> None:
@@ -101,3 +105,15 @@ def test_default_credential_chain_is_used_when_the_connection_has_no_access_key(
     assert "True []" in out.stdout
     (call,) = emulator.requests()
     assert (call.access_key_id, call.code) == ("it-access-key", "OK")
+
+
+def test_retried_create_reuses_and_refuses_to_guess(emulator: CamsEmulator) -> None:
+    hook = CamsHook()
+    made = hook.create_flow("name", ["OTHER"])
+    assert (made.reused, made.body["Code"] if made.body else None) == (False, "OK")
+    again = hook.create_flow("name", ["OTHER"], reuse_existing=True)
+    assert (again.flow_id, again.reused, again.body) == (made.flow_id, True, None)
+    assert len(emulator.requests(action="CreateFlow")) == 1
+    emulator.add_flow(name="name", categories=["OTHER"])
+    with pytest.raises(CamsDuplicateFlowError, match="2 flows are named 'name'"):
+        hook.create_flow("name", ["OTHER"], reuse_existing=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_cams.rate import pool_size
+from airflow_provider_cams.utils.rate import pool_size
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from airflow_provider_cams.error_codes import ERROR_CODES
 from airflow_provider_cams.testing import ASSUMED_ERROR_CODES, DOCUMENTED_ERROR_CODES
+from airflow_provider_cams.vendor.error_codes import ERROR_CODES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_docs_error_guide_is_generated_from_the_table() -> None:

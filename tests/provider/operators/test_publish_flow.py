@@ -12,7 +12,7 @@ from airflow.sdk import DAG
 from airflow_provider_cams.operators.flow import CreateFlowOperator, PublishFlowOperator
 from airflow_provider_cams.testing import CamsEmulator
 from tests.dag_helpers import run_dag, ti_states, xcom
-from tests.integration.conftest import dag_kwargs
+from tests.provider.conftest import dag_kwargs
 
 
 def output(capfd: pytest.CaptureFixture[str]) -> str:

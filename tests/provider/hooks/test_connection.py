@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_cams.connection_form import CONNECTION_FIELDS
 from airflow_provider_cams.exceptions import CamsConfigError
 from airflow_provider_cams.get_provider_info import get_provider_info
 from airflow_provider_cams.hooks.connection import CamsConnectionSettings
+from airflow_provider_cams.utils.connection_form import CONNECTION_FIELDS
 
 
 def settings(login: str | None = "AK", password: str | None = "SK", **extra: Any) -> CamsConnectionSettings:

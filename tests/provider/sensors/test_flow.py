@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -14,9 +13,8 @@ from airflow.sdk import DAG
 from airflow_provider_cams.hooks.cams import CamsHook
 from airflow_provider_cams.sensors.flow import FlowStatusSensor
 from airflow_provider_cams.testing import CamsEmulator
-from airflow_provider_cams.triggers.flow import FlowStatusTrigger
 from tests.dag_helpers import run_dag, ti_states, xcom
-from tests.integration.conftest import SK, dag_kwargs
+from tests.provider.conftest import dag_kwargs
 
 
 def _dag_id() -> str:
@@ -121,20 +119,3 @@ def test_bad_target_status_fails_before_any_request(
     assert ti_states(run) == {"wait": "failed"}
     assert emulator.requests() == []
     assert needle in capfd.readouterr().out
-
-
-def test_trigger_arguments_are_json_and_hold_no_secret() -> None:
-    trigger = FlowStatusTrigger(
-        flow_id="1",
-        target_status="PUBLISHED",
-        cams_conn_id="cams_default",
-        cust_space_id="cams-x",
-        poll_interval=5,
-        end_time=1.0,
-        min_interval=2.0,
-    )
-    classpath, kwargs = trigger.serialize()
-    assert classpath == "airflow_provider_cams.triggers.flow.FlowStatusTrigger"
-    text = json.dumps(kwargs)
-    assert SK not in text and "password" not in text
-    assert FlowStatusTrigger(**kwargs).serialize() == (classpath, kwargs)

@@ -23,7 +23,7 @@ from airflow_provider_cams.operators.flow import (
 )
 from airflow_provider_cams.testing import CamsEmulator
 from tests.dag_helpers import run_dag, ti_states, xcom
-from tests.integration.conftest import dag_kwargs
+from tests.provider.conftest import dag_kwargs
 
 JSON_URL = "https://assets.example.com/flows/signup.json"
 
@@ -148,19 +148,6 @@ def test_ambiguous_create_reuses_the_flow_it_made(
     assert len(emulator.requests(action="CreateFlow")) == 1
     assert xcom(run, "create")["reused"] is True
     assert xcom(run, "create", key="flow_id") == next(iter(emulator.flows()))
-
-
-def test_retried_create_reuses_and_refuses_to_guess(emulator: CamsEmulator) -> None:
-    hook = CamsHook()
-    made = hook.create_flow("name", ["OTHER"])["Data"]["FlowId"]
-    again = hook.create_flow("name", ["OTHER"], reuse_existing=True)
-    assert (again["Data"]["FlowId"], again["Reused"]) == (made, True)
-    assert len(emulator.requests(action="CreateFlow")) == 1
-    emulator.add_flow(name="name", categories=["OTHER"])
-    from airflow_provider_cams.exceptions import CamsDuplicateFlowError
-
-    with pytest.raises(CamsDuplicateFlowError, match="2 flows are named 'name'"):
-        hook.create_flow("name", ["OTHER"], reuse_existing=True)
 
 
 def test_create_announces_the_flow_on_its_outlet_asset(emulator: CamsEmulator) -> None:

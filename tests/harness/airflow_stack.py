@@ -53,7 +53,7 @@ _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_pr
 # Written into the stack's home and put on PYTHONPATH: gives each Celery worker's task instances a
 # distinct ``hostname`` (all workers share one machine, so the default FQDN would be the same for all).
 _SUPPORT_MODULE = "cams_airflow_stack_support"
-_SUPPORT_SOURCE = '''"""Written by airflow_provider_cams.testing.airflow_stack into the stack home."""
+_SUPPORT_SOURCE = '''"""Written by tests.harness.airflow_stack into the stack home."""
 
 import os
 import socket
