@@ -927,17 +927,18 @@ def _check_routing_model(
 def _check_graph(
     graph: dict[str, list[str]], by_id: dict[str, _Screen], out: list[Issue], at: tuple[Token, ...], what: str
 ) -> None:
+    order = {screen_id: n for n, screen_id in enumerate(by_id)}
     for source, targets in graph.items():
         for target in targets:
-            if source in graph.get(target, []) and source < target:
+            # Of a pair A->B, B->A the forward one goes down the screens list.
+            if source in graph.get(target, []) and order[source] > order[target]:
                 out.append(
                     Issue(
-                        (*at, target),
-                        f"Backward route [{target}->{source}] corresponding to forward route "
-                        f"[{source}->{target}] is "
-                        "not allowed in the routing model. Only forward routes can be specified (the back "
-                        "button "
-                        f'covers the way back); remove "{source}" from routing_model["{target}"].',
+                        (*at, source),
+                        f"Backward route [{source}->{target}] corresponding to forward route "
+                        f"[{target}->{source}] "
+                        "is not allowed in the routing model. Only forward routes can be specified (the back "
+                        f'button covers the way back); remove "{target}" from routing_model["{source}"].',
                         "routing-model",
                     )
                 )
