@@ -59,6 +59,7 @@ def test_no_shipped_module_starts_airflow_components(wheel: zipfile.ZipFile) -> 
 def test_the_wheel_ships_every_module_of_the_tree(wheel: zipfile.ZipFile) -> None:
     shipped = {n for n in wheel.namelist() if n.startswith("airflow_provider_cams/") and n.endswith(".py")}
     in_tree = {str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")}
+    assert "airflow_provider_cams/flowjson/flow_json.schema.json" in wheel.namelist()
     assert shipped == in_tree
 
 
@@ -86,7 +87,10 @@ def test_the_architecture_page_matches_the_tree() -> None:
     documented = _documented_tree()
     actual = {
         str(p.relative_to(PACKAGE))
-        for p in PACKAGE.rglob("*.py")
-        if p.name != "__init__.py" and p.parent.name != "testing"
+        for p in PACKAGE.rglob("*")
+        if p.is_file()
+        and p.suffix in (".py", ".json")
+        and p.name != "__init__.py"
+        and p.parent.name != "testing"
     } | {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert documented == actual

@@ -1,0 +1,108 @@
+"""Map JSON pointers to line/column in the original text, lazily.
+
+The document is parsed by the C ``json`` module first; this scanner only runs when there are
+errors to place, and only over the containers on the way to them (each container is scanned once,
+then cached), so valid flows never pay for it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner json uses
+
+from airflow_provider_cams.flowjson.issues import Token
+
+_WS = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
+_STRUCT = re.compile(r'["{}\[\]]')
+
+
+class PositionIndex:
+    """Offsets of values (and of object keys) inside one JSON text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._children: dict[int, dict[Token, tuple[int, int]]] = {}
+        self._newlines: list[int] | None = None
+
+    def _ws(self, i: int) -> int:
+        m = _WS.match(self.text, i)
+        return m.end() if m else i
+
+    def _skip(self, i: int) -> int:
+        """Offset just past the value starting at ``i``."""
+        text = self.text
+        c = text[i]
+        if c == '"':
+            return scanstring(text, i + 1)[1]
+        if c in "{[":
+            depth, pos = 0, i
+            while True:
+                m = _STRUCT.search(text, pos)
+                if m is None:
+                    return len(text)
+                ch = m.group()
+                if ch == '"':
+                    pos = scanstring(text, m.end())[1]
+                    continue
+                depth += 1 if ch in "{[" else -1
+                pos = m.end()
+                if depth == 0:
+                    return pos
+        m = _SCALAR.match(text, i)
+        return m.end() if m else i + 1
+
+    def _members(self, start: int) -> dict[Token, tuple[int, int]]:
+        """Children of the container at ``start``: token -> (key offset, value offset)."""
+        cached = self._children.get(start)
+        if cached is not None:
+            return cached
+        text = self.text
+        members: dict[Token, tuple[int, int]] = {}
+        i = self._ws(start + 1)
+        if text[start] == "{":
+            while i < len(text) and text[i] == '"':
+                key, j = scanstring(text, i + 1)
+                j = self._ws(self._ws(j) + 1)  # past ':'
+                members[key] = (i, j)  # a duplicate key keeps the last one, like json.loads
+                i = self._ws(self._skip(j))
+                if i < len(text) and text[i] == ",":
+                    i = self._ws(i + 1)
+        else:
+            index = 0
+            while i < len(text) and text[i] != "]":
+                members[index] = (i, i)
+                index += 1
+                i = self._ws(self._skip(i))
+                if i < len(text) and text[i] == ",":
+                    i = self._ws(i + 1)
+                else:
+                    break
+        self._children[start] = members
+        return members
+
+    def offset(self, tokens: tuple[Token, ...], at_key: bool = False) -> int:
+        """Offset of the value at ``tokens`` (of its key if ``at_key``); the deepest existing
+        ancestor when the path does not exist (e.g. a missing property)."""
+        pos = self._ws(0)
+        if pos >= len(self.text):
+            return 0
+        for n, token in enumerate(tokens):
+            if self.text[pos] not in "{[":
+                break
+            member = self._members(pos).get(token)
+            if member is None:
+                break
+            if at_key and n == len(tokens) - 1:
+                return member[0]
+            pos = member[1]
+        return pos
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of ``offset``."""
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_left(self._newlines, offset)
+        line_start = self._newlines[line - 1] + 1 if line else 0
+        return line + 1, offset - line_start + 1

@@ -1,0 +1,138 @@
+"""How long ``validate_flow_json`` takes on a ~1 MB valid flow, against ``json.loads`` alone.
+
+    .venv/bin/python benchmarks/validate_flow.py [--target-bytes 1000000] [--runs 15]
+
+The flow is built like a real large one: screens with a heading, a long body text, a base64 image,
+a 20-option radio group, a 100-option dropdown and a text input, chained by navigate actions to a
+terminal screen. Prints the median of several runs; asserts nothing about time (machines differ).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from airflow_provider_cams.flowjson import validate_flow_json
+
+IMAGE = base64.b64encode(bytes(range(256)) * 30).decode()  # ~10 KB of base64
+
+
+def screen_id(n: int) -> str:
+    """Letters and underscores only, as Meta requires: 0 -> STEP_A, 27 -> STEP_BB."""
+    letters = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"STEP_{letters}"
+
+
+def build_screen(n: int, last: bool) -> dict[str, Any]:
+    footer_action: dict[str, Any] = (
+        {"name": "complete", "payload": {"answer": "${form.choice}"}}
+        if last
+        else {"name": "navigate", "next": {"type": "screen", "name": screen_id(n + 1)}, "payload": {}}
+    )
+    screen: dict[str, Any] = {
+        "id": screen_id(n),
+        "title": f"Step {n + 1}",
+        "layout": {
+            "type": "SingleColumnLayout",
+            "children": [
+                {"type": "TextHeading", "text": f"Question {n + 1}"},
+                {"type": "TextBody", "text": "Please read carefully before answering. " * 25},
+                {
+                    "type": "Image",
+                    "src": IMAGE,
+                    "height": 120,
+                    "scale-type": "contain",
+                    "alt-text": "diagram",
+                },
+                {
+                    "type": "RadioButtonsGroup",
+                    "name": "choice",
+                    "label": "Pick one",
+                    "required": True,
+                    "data-source": [
+                        {"id": f"c{i}", "title": f"Choice {i}", "description": "A longer explanation " * 4}
+                        for i in range(20)
+                    ],
+                },
+                {
+                    "type": "Dropdown",
+                    "name": "city",
+                    "label": "City",
+                    "data-source": [{"id": f"city_{i}", "title": f"City number {i}"} for i in range(100)],
+                },
+                {
+                    "type": "TextInput",
+                    "name": "note",
+                    "label": "Note",
+                    "input-type": "text",
+                    "required": False,
+                },
+                {"type": "Footer", "label": "Done" if last else "Next", "on-click-action": footer_action},
+            ],
+        },
+    }
+    if last:
+        screen["terminal"] = True
+        screen["success"] = True
+    return screen
+
+
+def build_flow(target_bytes: int) -> str:
+    screens: list[dict[str, Any]] = []
+    size = 0
+    while size < target_bytes and len(screens) < 100:
+        screens.append(build_screen(len(screens), last=False))
+        size += len(json.dumps(screens[-1], indent=2))
+    screens[-1] = build_screen(len(screens) - 1, last=True)
+    return json.dumps({"version": "7.3", "screens": screens}, indent=2)
+
+
+def median_ms(func: Any, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target-bytes", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args(argv)
+    text = build_flow(args.target_bytes)
+    errors = validate_flow_json(text)  # also warms up the schema and the validator
+    if errors:
+        for error in errors[:10]:
+            print(error.format("benchmark-flow.json"))
+        print("the benchmark flow is not valid: fix build_flow()", file=sys.stderr)
+        return 1
+    flow = json.loads(text)
+    screens = len(flow["screens"])
+    loads_ms = median_ms(lambda: json.loads(text), args.runs)
+    text_ms = median_ms(lambda: validate_flow_json(text), args.runs)
+    dict_ms = median_ms(lambda: validate_flow_json(flow), args.runs)
+    print(f"flow: {len(text.encode()):,} bytes, {screens} screens, valid")
+    print(f"json.loads alone:           {loads_ms:8.2f} ms")
+    print(f"validate_flow_json(text):   {text_ms:8.2f} ms  ({text_ms / loads_ms:.1f}x json.loads)")
+    print(
+        f"validate_flow_json(dict):   {dict_ms:8.2f} ms  (includes the re-serialisation for the size check)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
