@@ -9,7 +9,7 @@ The SDK is imported when the first client is built, never at module import, so D
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -287,22 +287,35 @@ class CamsHook(BaseHook):
         looks for a flow with this exact name and categories: one match is reused (``reused=True``)
         instead of creating a duplicate; several matches fail with their ids.
         """
-        name = check_name("flow_name", flow_name)
-        cats = check_categories("categories", categories)
-        space = self.cust_space(cust_space_id)
-        params = {
-            "FlowName": name,
-            "Categories": cats,
-            "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
-            "CustSpaceId": space,
-        }
+        return self._create(
+            check_name("flow_name", flow_name),
+            check_categories("categories", categories),
+            check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
+            self.cust_space(cust_space_id),
+            reuse_existing=reuse_existing,
+        )
+
+    def _create(
+        self,
+        name: str,
+        cats: list[str],
+        endpoint_uri: str | None,
+        space: str | None,
+        *,
+        reuse_existing: bool,
+        ignore: Collection[str] = (),
+    ) -> FlowCreated:
+        """CreateFlow with checked arguments; flows in ``ignore`` (known older ones) are never reused."""
+        params = {"FlowName": name, "Categories": cats, "EndpointUri": endpoint_uri, "CustSpaceId": space}
 
         def existing() -> FlowCreated | None:
             # ListFlow's name filter may match more than the exact name (undocumented): check here.
             matches = [
                 f
                 for f in self._list_flows(name, space, 100)
-                if f.get("FlowName") == name and sorted(f.get("Categories") or []) == sorted(cats)
+                if f.get("FlowName") == name
+                and sorted(f.get("Categories") or []) == sorted(cats)
+                and str(f.get("FlowId")) not in ignore
             ]
             if len(matches) > 1:
                 raise CamsDuplicateFlowError(name, [str(m.get("FlowId")) for m in matches])
