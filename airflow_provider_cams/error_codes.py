@@ -124,7 +124,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ErrorKind.FLOW_STATE, False, "Attach the flow JSON (UpdateFlowJSONAsset) before publishing."
     ),
     "Flow.JsonAssetUnreachable": ErrorCode(
-        ErrorKind.UNKNOWN,
+        ErrorKind.INVALID,
         False,
         "CAMS could not download the flow JSON: make file_path readable (e.g. a presigned URL that has "
         "not expired) and under 10 MB.",
