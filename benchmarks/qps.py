@@ -42,7 +42,7 @@ def _ts(value: str) -> float:
 
 def run_strategy(stack: AirflowStack, emu: CamsEmulator, dag_id: str, flows: int) -> dict[str, object]:
     emu.reset()
-    ids = [emu.add_flow(name=f"bench {i}", categories=["OTHER"]) for i in range(flows)]
+    ids = [emu.add_flow(name=f"bench {i}", categories=["OTHER"], with_json=True) for i in range(flows)]
     run_id = stack.trigger(dag_id, conf={"flow_ids": ids})
     state = stack.wait_for_runs(dag_id, [run_id], timeout=900)[run_id]
     tis = [ti for ti in stack.task_instances(dag_id, run_id) if ti["task_id"] == "publish"]

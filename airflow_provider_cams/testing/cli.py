@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
+from airflow_provider_cams.testing.assets import FETCH_TIMEOUT_SECONDS
 from airflow_provider_cams.testing.emulator import DEFAULT_RATE_LIMIT, CamsEmulator
+from airflow_provider_cams.testing.state import DEFAULT_PUBLISHED_UPDATE, PUBLISHED_UPDATE_MODES
 
 
 def _sts(value: str) -> tuple[str, str, str]:
@@ -50,7 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fault-rate", type=float, default=0.0, help="random fault probability per call")
     parser.add_argument("--fault-kinds", default=None, help="comma-separated FaultKind values (--fault-rate)")
     parser.add_argument("--seed", type=int, default=None, help="seed for --fault-rate")
-    parser.add_argument("--require-flow-json", action="store_true")
+    parser.add_argument(
+        "--require-flow-json",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="refuse PublishFlow for a flow with no JSON attached (default: on)",
+    )
+    parser.add_argument(
+        "--published-update",
+        choices=PUBLISHED_UPDATE_MODES,
+        default=DEFAULT_PUBLISHED_UPDATE,
+        help="UpdateFlowJSONAsset on a PUBLISHED flow: refuse it, or accept it and revert the flow to "
+        "DRAFT (CAMS documents neither; default %(default)s)",
+    )
+    parser.add_argument(
+        "--json-fetch-timeout",
+        type=float,
+        default=FETCH_TIMEOUT_SECONDS,
+        help="seconds to download an UpdateFlowJSONAsset FilePath (default %(default)s)",
+    )
     parser.add_argument("--log-level", default="WARNING")
     return parser
 
@@ -68,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rate_limit=None if args.no_rate_limit else args.rate_limit,
             sts_credentials={sts_id: (secret, token) for sts_id, secret, token in args.sts},
             require_flow_json=args.require_flow_json,
+            published_update=args.published_update,
+            json_fetch_timeout=args.json_fetch_timeout,
         )
         if args.fault_rate:
             kinds = args.fault_kinds.split(",") if args.fault_kinds else None

@@ -12,6 +12,16 @@ No signature is needed, so they answer loopback clients only. They are never rec
     POST /_emulator/faults/clear           faults.clear()
     POST /_emulator/rate-limit             {"rate_limit": 5 | null}
     POST /_emulator/reset                  reset()
+    POST /_emulator/published-update       {"published_update": "reject" | "revert_to_draft"}
+    POST /_emulator/require-flow-json      {"require_flow_json": true | false}
+    POST /_emulator/flows/<FlowId>/status  set_flow_status(): {"status": "BLOCKED", "reason": "..."}
+    GET  /_emulator/flows/<FlowId>/json    the flow's stored JSON, byte for byte (404 if none)
+    PUT  /_emulator/assets/<name>          host the raw body (any bytes) -> {"name", "url"}
+    POST /_emulator/assets                 the same with a generated name
+    GET  /_emulator/assets/<name>          the hosted bytes (404 if none)
+    DELETE /_emulator/assets/<name>        stop hosting it
+
+The ``json`` and ``assets`` routes carry raw bytes (``application/json``), not a JSON envelope.
 """
 
 from __future__ import annotations
@@ -42,6 +52,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         "status": "ok",
         "endpoint": emu.endpoint,
         "rate_limit": emu.rate_limit,
+        "require_flow_json": emu.require_flow_json,
+        "published_update": emu.published_update,
         "flows": len(emu.flows()),
         "requests": len(emu.requests()),
     },
@@ -57,7 +69,77 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/faults/clear"): lambda emu, body, q: _ok(emu.faults.clear),
     ("POST", "/rate-limit"): lambda emu, body, q: _ok(lambda: emu.set_rate_limit(body.get("rate_limit"))),
     ("POST", "/reset"): lambda emu, body, q: _ok(emu.reset),
+    ("POST", "/published-update"): lambda emu, body, q: _ok(
+        lambda: emu.set_published_update(body["published_update"])
+    ),
+    ("POST", "/require-flow-json"): lambda emu, body, q: _ok(
+        lambda: setattr(emu, "require_flow_json", _bool(body["require_flow_json"]))
+    ),
 }
+
+# Routes with a path parameter: (method, first segment, last segment or None) -> handler(emu, param, body).
+RawRoute = Callable[["CamsEmulator", Any, WireRequest], WireResponse]
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("require_flow_json must be true or false")
+    return value
+
+
+def _raw(content: bytes | None, what: str) -> WireResponse:
+    if content is None:
+        return WireResponse.json(404, {"error": f"no {what}"})
+    return WireResponse(200, (("Content-Type", "application/json"),), content)
+
+
+def _put_asset(emu: CamsEmulator, name: str | None, request: WireRequest) -> WireResponse:
+    url = emu.host_json(request.body, name)
+    return WireResponse.json(200, {"name": url.rsplit("/", 1)[-1], "url": url})
+
+
+def _flow_status(emu: CamsEmulator, flow_id: str, request: WireRequest) -> WireResponse:
+    body = _json_object(request.body)
+    if not isinstance(body.get("status"), str):
+        raise ValueError('the body must be {"status": "...", "reason": "..." (optional)}')
+    emu.set_flow_status(flow_id, body["status"], body.get("reason"))
+    return WireResponse.json(200, {"ok": True})
+
+
+def _delete_asset(emu: CamsEmulator, name: str, request: WireRequest) -> WireResponse:
+    if not emu.unhost_json(name):
+        return WireResponse.json(404, {"error": f"no asset {name}"})
+    return WireResponse.json(200, {"ok": True})
+
+
+PARAM_ROUTES: dict[tuple[str, str, str | None], RawRoute] = {
+    ("GET", "flows", "json"): lambda emu, fid, req: _raw(emu.flow_json(fid), f"flow JSON for flow {fid}"),
+    ("POST", "flows", "status"): _flow_status,
+    ("PUT", "assets", None): _put_asset,
+    ("GET", "assets", None): lambda emu, name, req: _raw(emu.hosted_json(name), f"asset {name}"),
+    ("DELETE", "assets", None): _delete_asset,
+}
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    body = json.loads(raw or b"{}")
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def _param_route(method: str, sub: str) -> tuple[RawRoute, str | None] | None:
+    """/flows/<id>/json, /flows/<id>/status, /assets[/<name>]; None if the path is none of these."""
+    if (method, sub) == ("POST", "/assets"):
+        return _put_asset, None
+    parts = sub.strip("/").split("/")
+    if len(parts) == 3:
+        route = PARAM_ROUTES.get((method, parts[0], parts[2]))
+    elif len(parts) == 2:
+        route = PARAM_ROUTES.get((method, parts[0], None))
+    else:
+        return None
+    return (route, parts[1]) if route is not None and parts[1] else None
 
 
 def is_control_path(path: str) -> bool:
@@ -79,15 +161,21 @@ def handle_control(emu: CamsEmulator, request: WireRequest) -> WireResponse:
     if not _is_loopback(request.client_host):
         return WireResponse.json(403, {"error": "control endpoints answer loopback clients only"})
     sub = request.path[len(PREFIX) :].rstrip("/") or "/"
+    param_route = _param_route(request.method, sub)
+    if param_route is not None:
+        handler, param = param_route
+        try:
+            return handler(emu, param, request)
+        except KeyError as exc:  # an unknown FlowId
+            return WireResponse.json(404, {"error": str(exc)})
+        except (ValueError, TypeError) as exc:
+            return WireResponse.json(400, {"error": str(exc)})
     route = ROUTES.get((request.method, sub))
     if route is None:
         known = any(path == sub for _, path in ROUTES)
         return WireResponse.json(405 if known else 404, {"error": f"no {request.method} {request.path}"})
     try:
-        body = json.loads(request.body or b"{}")
-        if not isinstance(body, dict):
-            raise ValueError("the body must be a JSON object")
-        result = route(emu, body, dict(parse_qsl(request.query)))
+        result = route(emu, _json_object(request.body), dict(parse_qsl(request.query)))
     except (ValueError, TypeError, KeyError) as exc:
         return WireResponse.json(400, {"error": str(exc)})
     return WireResponse.json(200, result)

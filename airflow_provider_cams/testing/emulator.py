@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from airflow_provider_cams.testing.assets import FETCH_TIMEOUT_SECONDS, HostedAssets, fetch
 from airflow_provider_cams.testing.control import handle_control, is_control_path
 from airflow_provider_cams.testing.errors import (
     CamsError,
@@ -33,7 +34,13 @@ from airflow_provider_cams.testing.signature import (
     SignatureVerifier,
     header_map,
 )
-from airflow_provider_cams.testing.state import ACTIONS, API_VERSION, FlowStore
+from airflow_provider_cams.testing.state import (
+    ACTIONS,
+    API_VERSION,
+    DEFAULT_PUBLISHED_UPDATE,
+    FlowStore,
+    check_published_update,
+)
 
 DEFAULT_REGION = "ap-southeast-1"
 DEFAULT_RATE_LIMIT = 5.0  # the vendor's documented QPS per account
@@ -72,8 +79,10 @@ class CamsEmulator:
         port: int = 0,
         rate_limit: float | None = DEFAULT_RATE_LIMIT,
         sts_credentials: Mapping[str, tuple[str, str]] | None = None,
-        require_flow_json: bool = False,
+        require_flow_json: bool = True,
         region_id: str = DEFAULT_REGION,
+        published_update: str = DEFAULT_PUBLISHED_UPDATE,
+        json_fetch_timeout: float = FETCH_TIMEOUT_SECONDS,
     ) -> None:
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
@@ -90,7 +99,14 @@ class CamsEmulator:
         self._credentials = CredentialStore(identities)
         self._verifier = SignatureVerifier(self._credentials)
         self._limiter = SlidingWindowLimiter(rate_limit)
-        self._store = FlowStore(require_flow_json)
+        self.json_fetch_timeout = json_fetch_timeout
+        self._assets = HostedAssets()
+        self._store = FlowStore(
+            require_flow_json,
+            published_update=published_update,
+            fetch=lambda url: fetch(url, self.json_fetch_timeout),
+            json_url=self.flow_json_url,
+        )
         self._log = RequestLog()
         self.faults: FaultInjector = FaultInjector(ACTIONS)
         self._stop_event = threading.Event()
@@ -189,11 +205,79 @@ class CamsEmulator:
         cust_space_id: str | None = None,
         with_json: bool = False,
         endpoint_uri: str | None = None,
+        json: bytes | str | Mapping[str, Any] | None = None,
     ) -> str:
-        """Seed a flow for a test; returns its FlowId."""
+        """Seed a flow for a test; returns its FlowId.
+
+        ``json`` attaches that Flow JSON (bytes, str or dict; it must have ``version`` and ``screens``);
+        ``with_json=True`` alone attaches a small default one (version 6.0). Without either, the flow has
+        no JSON and PublishFlow refuses it (while ``require_flow_json`` is on, the default).
+        """
         return self._store.add_flow(
-            self.access_key_id, name, categories, status, cust_space_id, with_json, endpoint_uri
+            self.access_key_id, name, categories, status, cust_space_id, with_json, endpoint_uri, json
         )
+
+    def seed_flow(
+        self,
+        name: str,
+        categories: list[str],
+        status: str = "DRAFT",
+        json: bytes | str | Mapping[str, Any] | None = None,
+        cust_space_id: str | None = None,
+        endpoint_uri: str | None = None,
+    ) -> str:
+        """``add_flow`` with the Flow JSON as the fourth argument; returns the FlowId."""
+        return self.add_flow(
+            name, categories, status, cust_space_id=cust_space_id, endpoint_uri=endpoint_uri, json=json
+        )
+
+    def set_flow_status(self, flow_id: str, status: str, reason: str | None = None) -> None:
+        """Force a flow into any status, e.g. Meta's THROTTLED or BLOCKED (health of endpoint flows).
+
+        GetFlow reports it; ``reason`` shows only in ``flows()`` ("StatusReason"). KeyError for an unknown
+        FlowId, ValueError for an unknown status.
+        """
+        self._store.set_status(flow_id, status, reason)
+
+    def flow_json(self, flow_id: str) -> bytes | None:
+        """The Flow JSON bytes stored for a flow (None: no JSON or no such flow)."""
+        return self._store.flow_json(flow_id)
+
+    def flow_json_url(self, flow_id: str) -> str:
+        """Where the emulator serves a flow's stored JSON (GetFlowJSONAssest's FilePath)."""
+        return f"{self._base_url()}/_emulator/flows/{flow_id}/json"
+
+    def host_json(self, content: bytes | str | Mapping[str, Any], name: str | None = None) -> str:
+        """Serve ``content`` (bytes as given, str as UTF-8, a dict as JSON) at a loopback URL and return it.
+
+        The URL (``http://127.0.0.1:PORT/_emulator/assets/<name>``) is what tests pass as FilePath to
+        UpdateFlowJSONAsset. ``name`` defaults to a random ``<hex>.json``; hosting a name again replaces it.
+        Any content is served, valid Flow JSON or not, so tests can attach bad files too.
+        """
+        return self.asset_url(self._assets.put(content, name))
+
+    def unhost_json(self, name_or_url: str) -> bool:
+        """Stop serving a hosted file (by name or by the URL host_json returned); False if unknown."""
+        return self._assets.delete(name_or_url.rsplit("/", 1)[-1])
+
+    def hosted_json(self, name: str) -> bytes | None:
+        """The bytes served at ``/_emulator/assets/<name>``."""
+        return self._assets.get(name)
+
+    def asset_url(self, name: str) -> str:
+        return f"{self._base_url()}/_emulator/assets/{name}"
+
+    def _base_url(self) -> str:
+        return self.url if self._port else ""
+
+    @property
+    def published_update(self) -> str:
+        """What UpdateFlowJSONAsset does on a PUBLISHED flow: "reject" (default) or "revert_to_draft"."""
+        return self._store.published_update
+
+    def set_published_update(self, mode: str) -> None:
+        """Switch at run time between "reject" and "revert_to_draft" (CAMS documents neither)."""
+        self._store.published_update = check_published_update(mode)
 
     @property
     def rate_limit(self) -> float | None:
@@ -223,8 +307,11 @@ class CamsEmulator:
         return self._log.max_calls_in_window(window, action, include_rejected)
 
     def reset(self) -> None:
-        """Forget flows, recorded requests, faults, seen nonces and rate-limit windows."""
+        """Forget flows, hosted files, recorded requests, faults, seen nonces and rate-limit windows.
+
+        Settings (rate limit, require_flow_json, published_update) are kept."""
         self._store.reset()
+        self._assets.clear()
         self._log.clear()
         self.faults.clear()
         self._verifier.reset()

@@ -92,7 +92,8 @@ ASSUMED_ERROR_CODES: dict[str, tuple[int, str, str]] = {
         400,
         'The specified parameter "{name}" is not valid. {reason}',
         "Bad JSON in Categories/Page, unknown or no category, FlowName over 200 characters, Page out of "
-        "range, or x-acs-action and the Action query parameter disagree.",
+        "range, x-acs-action and the Action query parameter disagree, or a FilePath the emulator will not "
+        "download (not http/https, or a host that is not loopback: see assets.py).",
     ),
     "Flow.NotFound": (
         400,
@@ -102,12 +103,25 @@ ASSUMED_ERROR_CODES: dict[str, tuple[int, str, str]] = {
     "Flow.StatusNotSupport": (
         400,
         'The flow "{flow_id}" is {status}: {action} is not supported in this status.',
-        "A lifecycle transition that is not allowed (see state.py).",
+        "A lifecycle transition that is not allowed (see state.py), including UpdateFlowJSONAsset on a "
+        'PUBLISHED/THROTTLED/BLOCKED flow when published_update="reject" (the default).',
     ),
     "Flow.JSONNotFound": (
         400,
         'The flow "{flow_id}" has no flow JSON: call UpdateFlowJSONAsset before publishing.',
-        "PublishFlow of a flow without a JSON asset when require_flow_json is on.",
+        "PublishFlow of a flow without a JSON asset (require_flow_json, on by default).",
+    ),
+    "Flow.JsonAssetUnreachable": (
+        400,
+        'The flow JSON could not be downloaded from "{file_path}". {reason}',
+        "UpdateFlowJSONAsset: FilePath refused the connection, answered other than 2xx (redirects "
+        "included), took longer than the fetch timeout, or is larger than 10 MB.",
+    ),
+    "Flow.JsonAssetInvalid": (
+        400,
+        "The file at FilePath is not a flow JSON. {reason}",
+        'UpdateFlowJSONAsset: the downloaded file is not a UTF-8 JSON object with a "version" string and a '
+        'non-empty "screens" list (the emulator\'s own minimal reading, not a full validator).',
     ),
     "ServiceUnavailable": (
         503,

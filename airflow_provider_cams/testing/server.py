@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1 << 20
+# RPC bodies are empty; control PUTs of hosted Flow JSON files may be above the 10 MB fetch limit.
+MAX_BODY_BYTES = 24 << 20
 # An idle keep-alive connection is closed after this long. Long, because the SDK does not retry a call
 # whose pooled connection the server closed at the same moment; stop() closes idle connections anyway.
 IDLE_TIMEOUT_SECONDS = 300.0

@@ -4,16 +4,31 @@ Kept independent of the provider's own action table on purpose: the emulator is 
 reading of the vendor's reference, so a mistake in one shows up as a test failure against the other.
 
 Lifecycle (vendor: CreateFlow gives DRAFT -> PublishFlow -> PUBLISHED -> DeprecateFlow -> DEPRECATED;
-"only DRAFT flows can be deleted"). ASSUMED where the vendor is silent: ModifyFlow and
-UpdateFlowJSONAsset only while DRAFT; PublishFlow only from DRAFT; DeprecateFlow only from PUBLISHED;
-every other transition fails with Flow.StatusNotSupport. Flows are scoped per (account, CustSpaceId or
-""): a FlowId from another scope is Flow.NotFound. All state sits behind one lock.
+"only DRAFT flows can be deleted"). ASSUMED where the vendor is silent: ModifyFlow only while DRAFT (also
+on a PUBLISHED flow: refused); UpdateFlowJSONAsset while DRAFT, and on a PUBLISHED flow as
+``published_update`` says ("reject", the default: refused; "revert_to_draft": accepted, the flow goes
+back to DRAFT, as AWS End User Messaging Social documents); PublishFlow only from DRAFT and only with a
+flow JSON attached (``require_flow_json``, on by default: Flow.JSONNotFound); DeprecateFlow only from
+PUBLISHED; every other transition fails with Flow.StatusNotSupport. Flows are scoped per (account,
+CustSpaceId or ""): a FlowId from another scope is Flow.NotFound. All state sits behind one lock.
+
+THROTTLED and BLOCKED are statuses Meta documents for the health monitoring of flows with a data
+endpoint; CAMS documents only DRAFT, PUBLISHED and DEPRECATED. Tests force them with
+``set_flow_status``; GetFlow reports them. ASSUMED: they are states of a published flow, so every action
+treats them like PUBLISHED (DeprecateFlow allowed; PublishFlow, ModifyFlow and DeleteFlow refused;
+UpdateFlowJSONAsset as ``published_update`` says).
+
+Flow JSON (UpdateFlowJSONAsset, ASSUMED, see assets.py): FilePath is downloaded (loopback hosts only)
+during the call, OUTSIDE the store lock (the URL may point at this emulator), checked minimally and kept;
+GetFlow's JSONVersion and DataApiVersion come from its ``version`` and ``data_api_version`` fields (null
+when absent or before any JSON). GetFlowJSONAssest answers a FilePath where the emulator serves the stored
+bytes (``/_emulator/flows/<FlowId>/json``), and no FilePath at all when no JSON is attached (the SDK model
+reads both an absent and a null FilePath as None).
 
 Other ASSUMED details: FlowIds are unique 15-digit strings; FlowName is at most 200 characters; an empty
 category list is invalid and duplicates are kept; Page takes JSON integers only (Index >= 1, Size 1..100);
-ListFlow lists in creation order; an empty parameter counts as missing; GetFlowJSONAssest answers
-FilePath null before any UpdateFlowJSONAsset; GetFlowPreviewUrl works in every status and mints a new
-link each call, which GetFlow then reports (null before the first one).
+ListFlow lists in creation order; an empty parameter counts as missing; GetFlowPreviewUrl works in every
+status and mints a new link each call, which GetFlow then reports (null before the first one).
 """
 
 from __future__ import annotations
@@ -27,6 +42,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_cams.testing.assets import (
+    DEFAULT_FLOW_JSON,
+    FlowJson,
+    check_fetch_url,
+    read_flow_json,
+    to_bytes,
+)
 from airflow_provider_cams.testing.errors import CamsError
 
 API_VERSION = "2020-06-06"
@@ -40,14 +62,18 @@ CATEGORIES = (
     "SURVEY",
     "OTHER",
 )
-STATUSES = ("DRAFT", "PUBLISHED", "DEPRECATED")
+STATUSES = ("DRAFT", "PUBLISHED", "DEPRECATED")  # the ones CAMS documents
+# Meta's health statuses of published endpoint flows; CAMS does not document them (see the docstring).
+HEALTH_STATUSES = ("THROTTLED", "BLOCKED")
+ALL_STATUSES = STATUSES + HEALTH_STATUSES
+PUBLISHED_FAMILY = ("PUBLISHED", "THROTTLED", "BLOCKED")
+# What UpdateFlowJSONAsset does on a PUBLISHED (THROTTLED, BLOCKED) flow; CAMS documents neither.
+PUBLISHED_UPDATE_MODES = ("reject", "revert_to_draft")
+DEFAULT_PUBLISHED_UPDATE = "reject"
 MAX_FLOW_NAME = 200
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE = {"Index": 1, "Size": 20}
 PREVIEW_TTL_MS = 30 * 24 * 3600 * 1000
-# ASSUMED values: GetFlow reports these, the vendor does not say what they are for a new flow.
-EMULATED_JSON_VERSION = "6.0"
-EMULATED_DATA_API_VERSION = "3.0"
 
 Scope = tuple[str, str]
 
@@ -78,7 +104,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "ModifyFlow": ("DRAFT",),
     "UpdateFlowJSONAsset": ("DRAFT",),
     "PublishFlow": ("DRAFT",),
-    "DeprecateFlow": ("PUBLISHED",),
+    "DeprecateFlow": PUBLISHED_FAMILY,
     "DeleteFlow": ("DRAFT",),
 }
 
@@ -94,18 +120,23 @@ class Flow:
     cust_space_id: str
     status: str = "DRAFT"
     endpoint_uri: str | None = None
-    file_path: str | None = None
+    file_path: str | None = None  # the URL the JSON was downloaded from (None for seeded JSON)
+    flow_json: FlowJson | None = None
+    status_reason: str | None = None  # set_flow_status(reason=...), emulator-only
     preview_url: str | None = None
     preview_url_expires: int | None = None
     created_at: float = field(default_factory=time.time)
 
     @property
     def json_version(self) -> str | None:
-        return EMULATED_JSON_VERSION if self.file_path else None
+        return self.flow_json.version if self.flow_json else None
 
     @property
     def data_api_version(self) -> str | None:
-        return EMULATED_DATA_API_VERSION if self.endpoint_uri else None
+        return self.flow_json.data_api_version if self.flow_json else None
+
+    def set_status(self, status: str, reason: str | None = None) -> None:
+        self.status, self.status_reason = status, reason
 
     def summary(self) -> dict[str, Any]:
         return {"FlowId": self.flow_id, "FlowName": self.name, "Categories": list(self.categories)}
@@ -122,10 +153,14 @@ class Flow:
             "PreviewUrlExpires": self.preview_url_expires,
         }
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, json_url: str | None = None) -> dict[str, Any]:
+        """The emulator's snapshot: GetFlow's Data plus what only the emulator knows."""
         return {
             **self.details(),
             "FilePath": self.file_path,
+            "JsonUrl": json_url if self.flow_json else None,
+            "JsonSize": len(self.flow_json.content) if self.flow_json else None,
+            "StatusReason": self.status_reason,
             "CustSpaceId": self.cust_space_id or None,
             "Account": self.account,
             "CreatedAt": self.created_at,
@@ -189,11 +224,26 @@ def _is_int(value: Any) -> bool:
 
 
 class FlowStore:
-    """Thread-safe flow state. ``execute`` runs one action and returns its ``Data`` or raises CamsError."""
+    """Thread-safe flow state. ``execute`` runs one action and returns its ``Data`` or raises CamsError.
 
-    def __init__(self, require_flow_json: bool = False, clock: Callable[[], float] = time.time) -> None:
+    ``fetch(url) -> bytes`` downloads a FilePath (raising CamsError); ``json_url(flow_id) -> str`` is
+    where the emulator serves a flow's stored JSON (GetFlowJSONAssest's FilePath).
+    """
+
+    def __init__(
+        self,
+        require_flow_json: bool = True,
+        clock: Callable[[], float] = time.time,
+        *,
+        published_update: str = DEFAULT_PUBLISHED_UPDATE,
+        fetch: Callable[[str], bytes] | None = None,
+        json_url: Callable[[str], str] | None = None,
+    ) -> None:
         self.require_flow_json = require_flow_json
+        self.published_update = check_published_update(published_update)
         self._clock = clock
+        self._fetch = fetch
+        self._json_url = json_url or (lambda flow_id: f"/_emulator/flows/{flow_id}/json")
         self._lock = threading.Lock()
         self._flows: dict[str, Flow] = {}
         self._rng = random.Random()
@@ -208,8 +258,7 @@ class FlowStore:
             "PublishFlow": self._publish,
             "DeprecateFlow": self._deprecate,
             "DeleteFlow": self._delete,
-            "GetFlowJSONAssest": lambda flow, params: {"FlowId": flow.flow_id, "FilePath": flow.file_path},
-            "UpdateFlowJSONAsset": self._update_json,
+            "GetFlowJSONAssest": self._json_asset,
             "GetFlowPreviewUrl": self._preview_url,
         }
 
@@ -219,16 +268,23 @@ class FlowStore:
             if not params.get(name):
                 raise CamsError("MissingParameter", name=name)
         scope = _scope(account, params.get("CustSpaceId"))
+        if action == "UpdateFlowJSONAsset":
+            return self._update_json(scope, params)  # takes the lock itself, around the download
         with self._lock:
             if action in self._scope_actions:
                 return self._scope_actions[action](scope, params)
             return self._flow_actions[action](self._find(action, scope, params["FlowId"]), params)
 
+    def _allowed(self, action: str) -> tuple[str, ...] | None:
+        if action == "UpdateFlowJSONAsset" and self.published_update == "revert_to_draft":
+            return ("DRAFT", *PUBLISHED_FAMILY)
+        return ALLOWED_FROM.get(action)
+
     def _find(self, action: str, scope: Scope, flow_id: str) -> Flow:
         flow = self._flows.get(flow_id)
         if flow is None or _scope(flow.account, flow.cust_space_id) != scope:
             raise CamsError("Flow.NotFound", flow_id=flow_id)
-        allowed = ALLOWED_FROM.get(action)
+        allowed = self._allowed(action)
         if allowed is not None and flow.status not in allowed:
             raise CamsError("Flow.StatusNotSupport", flow_id=flow.flow_id, status=flow.status, action=action)
         return flow
@@ -272,19 +328,38 @@ class FlowStore:
         return {**flow.summary(), "EndpointUri": flow.endpoint_uri}
 
     def _publish(self, flow: Flow, params: Mapping[str, str]) -> None:
-        if self.require_flow_json and not flow.file_path:
+        # ASSUMED: CAMS documents no error for publishing a flow without JSON; the emulator refuses it.
+        if self.require_flow_json and flow.flow_json is None:
             raise CamsError("Flow.JSONNotFound", flow_id=flow.flow_id)
-        flow.status = "PUBLISHED"
+        flow.set_status("PUBLISHED")
 
     def _deprecate(self, flow: Flow, params: Mapping[str, str]) -> None:
-        flow.status = "DEPRECATED"
+        flow.set_status("DEPRECATED")
 
     def _delete(self, flow: Flow, params: Mapping[str, str]) -> None:
         del self._flows[flow.flow_id]
 
-    def _update_json(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
-        flow.file_path = params["FilePath"]
-        return {"FlowId": flow.flow_id}
+    def _json_asset(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
+        # ASSUMED: no FilePath key at all before any JSON (the vendor's SDK omits None fields too).
+        if flow.flow_json is None:
+            return {"FlowId": flow.flow_id}
+        return {"FlowId": flow.flow_id, "FilePath": self._json_url(flow.flow_id)}
+
+    def _update_json(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
+        """Check, download OUTSIDE the lock (the URL may be this emulator), read, then apply under it."""
+        url = check_fetch_url(params["FilePath"])
+        flow_id = params["FlowId"]
+        with self._lock:
+            self._find("UpdateFlowJSONAsset", scope, flow_id)  # fail fast, before any download
+        if self._fetch is None:
+            raise CamsError("Flow.JsonAssetUnreachable", file_path=url[:200], reason="No fetcher configured.")
+        parsed = read_flow_json(self._fetch(url))
+        with self._lock:
+            flow = self._find("UpdateFlowJSONAsset", scope, flow_id)  # it may have changed meanwhile
+            flow.file_path, flow.flow_json = url, parsed
+            if flow.status != "DRAFT":  # only reachable with published_update="revert_to_draft"
+                flow.set_status("DRAFT")
+            return {"FlowId": flow.flow_id}
 
     def _preview_url(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
         """A fresh preview link each call, valid 30 days."""
@@ -298,6 +373,7 @@ class FlowStore:
             "PreviewUrlExpires": flow.preview_url_expires,
         }
 
+    # ----------------------------------------------------------------- direct access for tests
     def add_flow(
         self,
         account: str,
@@ -307,13 +383,20 @@ class FlowStore:
         cust_space_id: str | None = None,
         with_json: bool = False,
         endpoint_uri: str | None = None,
+        json: bytes | str | Mapping[str, Any] | None = None,
     ) -> str:
-        """Seed a flow directly (tests), bypassing the wire; raises ValueError for bad input."""
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}")
+        """Seed a flow directly (tests), bypassing the wire; raises ValueError for bad input.
+
+        ``json`` attaches that Flow JSON (it must pass the emulator's minimal reading); ``with_json``
+        without ``json`` attaches ``DEFAULT_FLOW_JSON``.
+        """
+        check_status(status)
         try:
             cats = validate_categories(list(categories))
             validate_flow_name(name)
+            if json is None and with_json:
+                json = DEFAULT_FLOW_JSON
+            flow_json = read_flow_json(to_bytes(json)) if json is not None else None
         except CamsError as exc:
             raise ValueError(exc.message) from None
         with self._lock:
@@ -325,20 +408,46 @@ class FlowStore:
                 cust_space_id=cust_space_id or "",
                 status=status,
                 endpoint_uri=endpoint_uri,
+                flow_json=flow_json,
                 created_at=self._clock(),
             )
-            if with_json:
-                flow.file_path = f"https://cams-emulator.invalid/flows/{flow.flow_id}/flow.json"
             self._flows[flow.flow_id] = flow
             return flow.flow_id
 
+    def set_status(self, flow_id: str, status: str, reason: str | None = None) -> None:
+        """Force a flow into any status (e.g. THROTTLED/BLOCKED); KeyError for an unknown FlowId."""
+        check_status(status)
+        with self._lock:
+            if flow_id not in self._flows:
+                raise KeyError(f"no flow {flow_id!r}")
+            self._flows[flow_id].set_status(status, reason)
+
+    def flow_json(self, flow_id: str) -> bytes | None:
+        """The stored JSON bytes of a flow (None: unknown flow or no JSON)."""
+        with self._lock:
+            flow = self._flows.get(flow_id)
+            return flow.flow_json.content if flow and flow.flow_json else None
+
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:
-            return {fid: f.as_dict() for fid, f in self._flows.items()}
+            return {fid: f.as_dict(self._json_url(fid)) for fid, f in self._flows.items()}
 
     def reset(self) -> None:
         with self._lock:
             self._flows.clear()
+
+
+def check_status(status: str) -> str:
+    if status not in ALL_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(ALL_STATUSES)}, got {status!r:.40}")
+    return status
+
+
+def check_published_update(mode: str) -> str:
+    if mode not in PUBLISHED_UPDATE_MODES:
+        modes = ", ".join(PUBLISHED_UPDATE_MODES)
+        raise ValueError(f"published_update must be one of {modes}, got {mode!r:.40}")
+    return mode
 
 
 def _scope(account: str, cust_space_id: str | None) -> Scope:

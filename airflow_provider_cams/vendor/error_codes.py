@@ -123,6 +123,17 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "Flow.JSONNotFound": ErrorCode(
         ErrorKind.FLOW_STATE, False, "Attach the flow JSON (UpdateFlowJSONAsset) before publishing."
     ),
+    "Flow.JsonAssetUnreachable": ErrorCode(
+        ErrorKind.INVALID,
+        False,
+        "CAMS could not download the flow JSON: make file_path readable (e.g. a presigned URL that has "
+        "not expired) and under 10 MB.",
+    ),
+    "Flow.JsonAssetInvalid": ErrorCode(
+        ErrorKind.INVALID,
+        False,
+        "The file at file_path is not a flow JSON (an object with 'version' and 'screens'): fix the file.",
+    ),
 }
 
 

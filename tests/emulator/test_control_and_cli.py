@@ -64,7 +64,15 @@ def test_control_endpoints(emu: CamsEmulator) -> None:
     ]
     assert [r["action"] for r in control(f"{base}/requests?action=GetFlow")[1]] == ["GetFlow"]
     health = control(f"{base}/health")[1]
-    assert health == {"status": "ok", "endpoint": emu.endpoint, "rate_limit": 5.0, "flows": 1, "requests": 2}
+    assert health == {
+        "status": "ok",
+        "endpoint": emu.endpoint,
+        "rate_limit": 5.0,
+        "require_flow_json": True,
+        "published_update": "reject",
+        "flows": 1,
+        "requests": 2,
+    }
 
     assert control(f"{base}/rate-limit", "POST", {"rate_limit": None})[1] == {"ok": True}
     assert emu.rate_limit is None

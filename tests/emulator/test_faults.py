@@ -73,7 +73,7 @@ def _publish(emu: CamsEmulator, flow_id: str, use_async: bool) -> Any:
 @pytest.mark.parametrize("kind", list(FaultKind), ids=[k.value for k in FaultKind])
 def test_each_fault_kind(emu: CamsEmulator, kind: FaultKind, use_async: bool) -> None:
     expect = EXPECTATIONS[kind]
-    flow_id = emu.add_flow("f", ["OTHER"])
+    flow_id = emu.add_flow("f", ["OTHER"], with_json=True)
     emu.faults.add(kind, action="PublishFlow", **expect.kwargs)
     if expect.raises is None:
         assert _publish(emu, flow_id, use_async).body.code == expect.code
@@ -99,7 +99,7 @@ def test_each_fault_kind(emu: CamsEmulator, kind: FaultKind, use_async: bool) ->
 def test_sdk_exception_details(free_emu: CamsEmulator) -> None:
     """The attributes a client maps errors from."""
     emu = free_emu
-    flow_id = emu.add_flow("f", ["OTHER"])
+    flow_id = emu.add_flow("f", ["OTHER"], with_json=True)
     emu.faults.add("throttle", retry_after_ms=1500)
     with pytest.raises(ThrottlingException) as throttled:
         _publish(emu, flow_id, False)
@@ -142,7 +142,7 @@ def test_sdk_exception_details(free_emu: CamsEmulator) -> None:
 
 
 def test_timeout_fault_does_not_block_others_or_stop(free_emu: CamsEmulator) -> None:
-    flow_id = free_emu.add_flow("f", ["OTHER"])
+    flow_id = free_emu.add_flow("f", ["OTHER"], with_json=True)
     free_emu.faults.add("timeout_after_apply", action="PublishFlow")  # default: answer after 30 s
     failure: list[BaseException] = []
 

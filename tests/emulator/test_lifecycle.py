@@ -11,7 +11,7 @@ from tests.emulator.helpers import AK, SK, call, code_of, generic_client
 
 MUTATIONS: dict[str, dict[str, object]] = {
     "ModifyFlow": {"FlowName": "renamed", "Categories": ["SURVEY"]},
-    "UpdateFlowJSONAsset": {"FilePath": "https://oss.example/f.json"},
+    "UpdateFlowJSONAsset": {"FilePath": "<hosted by the test>"},
     "PublishFlow": {},
     "DeprecateFlow": {},
     "DeleteFlow": {},
@@ -39,9 +39,12 @@ def client(free_emu: CamsEmulator) -> OpenApiClient:
 
 @pytest.mark.parametrize(("status", "action"), sorted(TRANSITIONS))
 def test_transition(free_emu: CamsEmulator, client: OpenApiClient, status: str, action: str) -> None:
-    flow_id = free_emu.add_flow("f", ["OTHER"], status=status)
+    flow_id = free_emu.add_flow("f", ["OTHER"], status=status, with_json=True)
     outcome = TRANSITIONS[(status, action)]
-    code = code_of(client, action, FlowId=flow_id, **MUTATIONS[action])
+    params = dict(MUTATIONS[action])
+    if "FilePath" in params:
+        params["FilePath"] = free_emu.host_json({"version": "7.3", "screens": [{"id": "A"}]})
+    code = code_of(client, action, FlowId=flow_id, **params)
     flows = free_emu.flows()
     if outcome == "Flow.StatusNotSupport":
         assert code == outcome
@@ -67,10 +70,7 @@ def test_reads_work_in_every_status(free_emu: CamsEmulator, client: OpenApiClien
     flow_id = free_emu.add_flow("f", ["OTHER"], status=status, with_json=True)
     assert call(client, "GetFlow", FlowId=flow_id)["Data"]["Status"] == status
     asset = call(client, "GetFlowJSONAssest", FlowId=flow_id)["Data"]
-    assert asset == {
-        "FlowId": flow_id,
-        "FilePath": f"https://cams-emulator.invalid/flows/{flow_id}/flow.json",
-    }
+    assert asset == {"FlowId": flow_id, "FilePath": f"{free_emu.url}/_emulator/flows/{flow_id}/json"}
     assert call(client, "GetFlowPreviewUrl", FlowId=flow_id)["Data"]["FlowId"] == flow_id
 
 
@@ -176,18 +176,20 @@ def test_unknown_flow_and_scoping_by_cust_space(free_emu: CamsEmulator, client: 
 
 
 def test_resource_owner_parameters_are_ignored(free_emu: CamsEmulator, client: OpenApiClient) -> None:
-    flow_id = free_emu.add_flow("f", ["OTHER"])
+    flow_id = free_emu.add_flow("f", ["OTHER"], with_json=True)
     extra = {"OwnerId": "1", "ResourceOwnerAccount": "someone", "ResourceOwnerId": "2"}
     assert call(client, "PublishFlow", FlowId=flow_id, **extra)["Code"] == "OK"
 
 
 def test_require_flow_json() -> None:
-    with CamsEmulator(AK, SK, rate_limit=None, require_flow_json=True) as emu:
+    with CamsEmulator(AK, SK, rate_limit=None) as emu:  # on by default
+        assert emu.require_flow_json
         client = generic_client(emu)
         bare, ready = emu.add_flow("bare", ["OTHER"]), emu.add_flow("ready", ["OTHER"], with_json=True)
         assert code_of(client, "PublishFlow", FlowId=bare) == "Flow.JSONNotFound"
         assert code_of(client, "PublishFlow", FlowId=ready) == "OK"
-        call(client, "UpdateFlowJSONAsset", FlowId=bare, FilePath="https://oss.example/f.json")
+        url = emu.host_json({"version": "7.3", "screens": [{"id": "A"}]})
+        call(client, "UpdateFlowJSONAsset", FlowId=bare, FilePath=url)
         assert code_of(client, "PublishFlow", FlowId=bare) == "OK"
         emu.require_flow_json = False
         assert code_of(client, "PublishFlow", FlowId=emu.add_flow("x", ["OTHER"])) == "OK"

@@ -44,9 +44,8 @@ def test_typed_sdk_full_lifecycle(free_emu: CamsEmulator) -> None:
     assert len(flow_id) == 15 and flow_id.isdigit()
     assert (created.data.flow_name, created.data.categories) == ("signup", ["SIGN_UP", "OTHER"])
 
-    updated = client.update_flow_jsonasset(
-        m.UpdateFlowJSONAssetRequest(flow_id=flow_id, file_path="https://oss.example/flow.json")
-    ).body
+    url = emu.host_json({"version": "6.0", "screens": [{"id": "WELCOME"}]}, name="signup.json")
+    updated = client.update_flow_jsonasset(m.UpdateFlowJSONAssetRequest(flow_id=flow_id, file_path=url)).body
     assert updated.data.flow_id == flow_id
     published = client.publish_flow(m.PublishFlowRequest(flow_id=flow_id)).body
     assert published.code == "OK" and published.request_id
@@ -81,6 +80,8 @@ def test_typed_sdk_async_variant(emu: CamsEmulator) -> None:
         request = m.CreateFlowRequest(flow_name="async", categories=["SURVEY"])
         created = await client.create_flow_async(request)
         flow_id = created.body.data.flow_id
+        url = emu.host_json({"version": "7.3", "screens": [{"id": "A"}]})
+        await client.update_flow_jsonasset_async(m.UpdateFlowJSONAssetRequest(flow_id=flow_id, file_path=url))
         await client.publish_flow_async(m.PublishFlowRequest(flow_id=flow_id))
         got = await client.get_flow_async(m.GetFlowRequest(flow_id=flow_id))
         return flow_id, got.body.data.status
@@ -166,10 +167,15 @@ def test_typed_models_for_the_other_actions(free_emu: CamsEmulator) -> None:
     preview = client.get_flow_preview_url(m.GetFlowPreviewUrlRequest(flow_id=flow_id)).body.data
     assert preview.preview_url.startswith(f"https://preview.cams-emulator.invalid/flows/{flow_id}?token=")
     assert isinstance(preview.preview_url_expires, int)
+    flow_json = {"version": "7.3", "data_api_version": "3.0", "routing_model": {}, "screens": [{"id": "A"}]}
+    client.update_flow_jsonasset(
+        m.UpdateFlowJSONAssetRequest(flow_id=flow_id, file_path=free_emu.host_json(flow_json))
+    )
     got = client.get_flow(m.GetFlowRequest(flow_id=flow_id)).body.data
-    assert (got.preview_url, got.preview_url_expires, got.data_api_version) == (
+    assert (got.preview_url, got.preview_url_expires, got.jsonversion, got.data_api_version) == (
         preview.preview_url,
         preview.preview_url_expires,
+        "7.3",
         "3.0",
     )
     client.delete_flow(m.DeleteFlowRequest(flow_id=flow_id))

@@ -71,7 +71,7 @@ def run_load(stack: AirflowStack, emu: CamsEmulator, dag_id: str) -> dict[str, s
     emu.reset()
     confs = []
     for _ in range(RUNS):
-        ids = [emu.add_flow(name=f"proof {i}", categories=["OTHER"]) for i in range(PER_RUN)]
+        ids = [emu.add_flow(name=f"proof {i}", categories=["OTHER"], with_json=True) for i in range(PER_RUN)]
         confs.append({"flow_ids": ids, "reader_flow_id": ids[0]})
     run_ids = [stack.trigger(dag_id, conf=conf) for conf in confs]
     return stack.wait_for_runs(dag_id, run_ids, timeout=600)

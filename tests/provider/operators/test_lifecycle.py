@@ -25,7 +25,7 @@ from airflow_provider_cams.testing import CamsEmulator
 from tests.dag_helpers import run_dag, ti_states, xcom
 from tests.provider.conftest import dag_kwargs
 
-JSON_URL = "https://assets.example.com/flows/signup.json"
+FLOW_JSON = {"version": "7.3", "screens": [{"id": "SIGN_UP"}]}
 
 
 def _dag_id() -> str:
@@ -34,6 +34,7 @@ def _dag_id() -> str:
 
 def test_full_lifecycle_with_every_operator(emulator: CamsEmulator) -> None:
     emulator.require_flow_json = True
+    json_url = emulator.host_json(FLOW_JSON, name="signup.json")
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         create = CreateFlowOperator(task_id="create", flow_name="draft name", categories=["SIGN_UP"])
         fid = create.output["flow_id"]
@@ -44,7 +45,7 @@ def test_full_lifecycle_with_every_operator(emulator: CamsEmulator) -> None:
             categories=["SURVEY", "OTHER"],
             endpoint_uri="https://api.example.com/x",
         )
-        attach = UpdateFlowJSONAssetOperator(task_id="attach", flow_id=fid, file_path=JSON_URL)
+        attach = UpdateFlowJSONAssetOperator(task_id="attach", flow_id=fid, file_path=json_url)
         publish = PublishFlowOperator(task_id="publish", flow_id=fid)
         get = GetFlowOperator(task_id="get", flow_id=fid)
         preview = GetFlowPreviewUrlOperator(task_id="preview", flow_id=fid)
@@ -55,9 +56,9 @@ def test_full_lifecycle_with_every_operator(emulator: CamsEmulator) -> None:
     assert set(ti_states(run).values()) == {"success"}, ti_states(run)
 
     ((flow_id, flow),) = emulator.flows().items()
-    assert (flow["FlowName"], flow["Status"], flow["FilePath"]) == ("final name", "DEPRECATED", JSON_URL)
+    assert (flow["FlowName"], flow["Status"], flow["FilePath"]) == ("final name", "DEPRECATED", json_url)
     assert xcom(run, "modify")["categories"] == ["SURVEY", "OTHER"]
-    assert xcom(run, "attach")["file_path"] == JSON_URL
+    assert xcom(run, "attach")["file_path"] == json_url
     got = xcom(run, "get")
     assert (got["flow_id"], got["status"], got["flow_name"]) == (flow_id, "PUBLISHED", "final name")
     shown = xcom(run, "preview")
@@ -74,7 +75,7 @@ def test_full_lifecycle_with_every_operator(emulator: CamsEmulator) -> None:
 
 
 def test_publish_task_carries_console_and_preview_links(emulator: CamsEmulator) -> None:
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     CamsHook().get_flow_preview_url(flow_id)  # GetFlow shows a preview URL once one was issued
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id)
@@ -170,11 +171,11 @@ def test_create_announces_the_flow_on_its_outlet_asset(emulator: CamsEmulator) -
 def test_batch_publish_reports_each_flow_and_fails_on_partial_failure(emulator: CamsEmulator) -> None:
     from airflow_provider_cams.operators.flow import PublishFlowsOperator
 
-    good = [emulator.add_flow(name=f"g{i}", categories=["OTHER"]) for i in range(3)]
+    good = [emulator.add_flow(name=f"g{i}", categories=["OTHER"], with_json=True) for i in range(3)]
     done = emulator.add_flow(name="done", categories=["OTHER"], status="PUBLISHED")
     missing = "404404404404404"
     old = emulator.add_flow(name="old", categories=["OTHER"], status="DEPRECATED")
-    last = emulator.add_flow(name="last", categories=["OTHER"])
+    last = emulator.add_flow(name="last", categories=["OTHER"], with_json=True)
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowsOperator(task_id="batch", flow_ids=[*good, done, missing, old, good[0], last])
     run = run_dag(dag)

@@ -26,6 +26,7 @@ def _dag_id() -> str:
 
 
 def test_create_then_publish_through_output_and_jinja(emulator: CamsEmulator) -> None:
+    emulator.require_flow_json = False  # about passing the new flow id on, not about its JSON
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         create = CreateFlowOperator(task_id="create", flow_name="signup {{ run_id }}", categories=["SIGN_UP"])
         publish = PublishFlowOperator(task_id="publish", flow_id=create.output["flow_id"])
@@ -62,7 +63,7 @@ def test_create_then_publish_through_output_and_jinja(emulator: CamsEmulator) ->
 
 def test_templated_ids_arrive_exactly_as_rendered(emulator: CamsEmulator) -> None:
     space = "cams-space ~*+&=/é 中文"
-    flow_id = emulator.add_flow(name="odd ~* name", categories=["OTHER"], cust_space_id=space)
+    flow_id = emulator.add_flow(name="odd ~* name", categories=["OTHER"], cust_space_id=space, with_json=True)
     with DAG(_dag_id(), **dag_kwargs(params={"space": space})) as dag:
         PublishFlowOperator(
             task_id="publish",
@@ -84,7 +85,7 @@ def test_cust_space_id_falls_back_to_the_connections(
     emulator: CamsEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(cust_space_id="cams-conn1"))
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"], cust_space_id="cams-conn1")
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], cust_space_id="cams-conn1", with_json=True)
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id)
     run = run_dag(dag)
@@ -111,7 +112,7 @@ def test_publishing_a_deprecated_flow_fails_and_says_why(
 def test_unhealable_codes_fail_once_with_code_request_id_and_hint(
     emulator: CamsEmulator, capfd: pytest.CaptureFixture[str], code: str
 ) -> None:
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     emulator.faults.add("error", action="PublishFlow", code=code, http_status=400, times=10)
     with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 3, "retry_delay": timedelta(0)})) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id, check_first=False)
@@ -142,7 +143,7 @@ def test_wrong_secret_fails_fast_with_signature_error(
 
 def test_sts_credentials_are_signed_and_accepted(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     sts = {"STS.it-temp-ak": ("it-temp-secret", "it-sts-token-value")}
-    with CamsEmulator(access_key_id="ak", access_key_secret="sk", sts_credentials=sts) as emu:
+    with CamsEmulator("ak", "sk", sts_credentials=sts, require_flow_json=False) as emu:
         conn = {
             "conn_type": "cams",
             "login": "STS.it-temp-ak",
@@ -160,7 +161,7 @@ def test_sts_credentials_are_signed_and_accepted(airflow_db: str, monkeypatch: p
 
 
 def test_throttling_is_retried_inside_the_task(emulator: CamsEmulator) -> None:
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     emulator.faults.add("throttle", action="PublishFlow", times=2, retry_after_ms=200)
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id, check_first=False)
@@ -177,7 +178,7 @@ def test_ambiguous_publish_failure_is_checked_not_resent(
     monkeypatch.setenv(
         "AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(conn_extra_overrides={"read_timeout": 1})
     )
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     emulator.faults.add(fault, action="PublishFlow", delay=3)
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id, check_first=False)
@@ -190,7 +191,7 @@ def test_ambiguous_publish_failure_is_checked_not_resent(
 
 @pytest.mark.parametrize("fault", ["server_error", "drop_before", "non_json", "error_200"])
 def test_failures_before_apply_are_retried_and_publish_once(emulator: CamsEmulator, fault: str) -> None:
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     emulator.faults.add(fault, action="PublishFlow")
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id, check_first=False)

@@ -46,7 +46,7 @@ def after_first_poke(emulator: CamsEmulator) -> Iterator[Callable[[Callable[[], 
 def test_sensor_completes_when_the_flow_is_published(
     emulator: CamsEmulator, after_first_poke: Callable[[Callable[[], None]], None], deferrable: bool
 ) -> None:
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     after_first_poke(lambda: CamsHook().publish_flow(flow_id, check_first=False))
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         FlowStatusSensor(
