@@ -9,7 +9,11 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset
 
-from airflow_provider_cams.operators.flow import CreateFlowOperator, PublishFlowOperator
+from airflow_provider_cams.operators.flow import (
+    CreateFlowOperator,
+    PublishFlowOperator,
+    UpdateFlowJSONAssetOperator,
+)
 
 # [START howto_cams_flow_asset]
 SIGNUP_FLOW = Asset("cams://flows/signup", group="cams")
@@ -37,8 +41,11 @@ with DAG(
     default_args={"pool": "cams_default", "retries": 2},
     tags=["cams", "example"],
 ):
-    PublishFlowOperator(
-        task_id="publish_flow",
-        flow_id="{{ (triggering_asset_events.values() | first | last).extra['flow_id'] }}",
+    flow_id = "{{ (triggering_asset_events.values() | first | last).extra['flow_id'] }}"
+    attach = UpdateFlowJSONAssetOperator(
+        task_id="attach_flow_json",
+        flow_id=flow_id,
+        file_path="{{ var.value.cams_flow_json_url }}",  # where the Flow JSON is hosted
     )
+    attach >> PublishFlowOperator(task_id="publish_flow", flow_id=flow_id)
 # [END howto_cams_flow_asset]

@@ -40,7 +40,7 @@ with DAG(
     attach_json = UpdateFlowJSONAssetOperator(
         task_id="attach_flow_json",
         flow_id=create.output["flow_id"],
-        file_path="{{ params.flow_json_url }}",
+        file_path="{{ var.value.get('cams_flow_json_url', params.flow_json_url) }}",
     )
     publish = PublishFlowOperator(task_id="publish_flow", flow_id=create.output["flow_id"])
     wait_published = FlowStatusSensor(

@@ -1,4 +1,8 @@
-"""Create a WhatsApp Flow in CAMS, then publish it.
+"""Create a WhatsApp Flow in CAMS, attach its Flow JSON, then publish it.
+
+The Flow JSON must be hosted where CAMS can fetch it: set the Airflow Variable ``cams_flow_json_url``
+(or the ``flow_json_url`` param) to its URL. ``DeployFlowOperator`` hosts it for you (see
+``example_cams_deploy_flows.py``).
 
 Parses without touching any connection: the CAMS connection is read only when a task runs.
 Every CAMS task of an account runs in that account's pool (``cams-pool`` creates it), with
@@ -12,7 +16,11 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG
 
-from airflow_provider_cams.operators.flow import CreateFlowOperator, PublishFlowOperator
+from airflow_provider_cams.operators.flow import (
+    CreateFlowOperator,
+    PublishFlowOperator,
+    UpdateFlowJSONAssetOperator,
+)
 
 # [START howto_cams_default_args]
 CAMS_POOL = "cams_default"  # one pool per CAMS account; created by `cams-pool`
@@ -32,7 +40,10 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     default_args=default_args,
-    params={"flow_name": "airflow-signup"},
+    params={
+        "flow_name": "airflow-signup",
+        "flow_json_url": "https://assets.example.com/whatsapp-flows/signup-v1.json",
+    },
     tags=["cams", "example"],
 ) as dag:
     # [START howto_operator_cams_create_flow]
@@ -42,6 +53,12 @@ with DAG(
         categories=["SIGN_UP"],
     )
     # [END howto_operator_cams_create_flow]
+
+    attach_json = UpdateFlowJSONAssetOperator(
+        task_id="attach_flow_json",
+        flow_id=create_flow.output["flow_id"],
+        file_path="{{ var.value.get('cams_flow_json_url', params.flow_json_url) }}",
+    )
 
     # [START howto_operator_cams_publish_flow]
     publish_flow = PublishFlowOperator(
@@ -58,4 +75,4 @@ with DAG(
     )
     # [END howto_operator_cams_publish_flow_jinja]
 
-    create_flow >> publish_flow >> publish_again
+    create_flow >> attach_json >> publish_flow >> publish_again

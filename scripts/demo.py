@@ -39,6 +39,9 @@ def main() -> int:
     try:
         with CamsEmulator(access_key_id="demo-ak", access_key_secret="demo-sk") as emulator:
             os.environ["AIRFLOW_CONN_CAMS_DEFAULT"] = emulator.connection_uri_json()
+            # The Flow JSON must be hosted where CAMS can fetch it: here, by the emulator itself.
+            signup = (ROOT / "example_dags" / "flows" / "signup.json").read_bytes()
+            os.environ["AIRFLOW_VAR_CAMS_FLOW_JSON_URL"] = emulator.host_json(signup, "signup.json")
             print(f"CAMS emulator listening on {emulator.url} (rate limit 5 calls/s, signatures checked)")
             state = _run_dag()
             return _report(emulator, state)
@@ -70,6 +73,8 @@ def _summary(result: dict | None) -> str:
     """One line from a task's XCom: the flow, its status and the CAMS request id."""
     if not result:
         return ""
+    if "file_path" in result:
+        return f"flow {result['flow_id']} JSON attached, RequestId {result.get('request_id')}"
     status = result.get("status", "DRAFT (created)")
     if result.get("already_published"):
         status += " (already was: no second PublishFlow)"

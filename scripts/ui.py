@@ -127,6 +127,13 @@ def _save_connection(stack: AirflowStack, emulator: CamsEmulator) -> None:
     with contextlib.suppress(StackHTTPError):
         stack.request("DELETE", f"/api/v2/connections/{CONN_ID}")
     stack.request("POST", "/api/v2/connections", body)
+    # The example DAGs attach the Flow JSON found at this Variable: hosted by the emulator (loopback).
+    signup = (ROOT / "example_dags" / "flows" / "signup.json").read_bytes()
+    with contextlib.suppress(StackHTTPError):
+        stack.request("DELETE", "/api/v2/variables/cams_flow_json_url")
+    stack.request(
+        "POST", "/api/v2/variables", {"key": "cams_flow_json_url", "value": emulator.host_json(signup)}
+    )
 
 
 def _provision_pool(stack: AirflowStack, emulator: CamsEmulator) -> str:

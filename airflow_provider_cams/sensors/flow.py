@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -13,9 +14,9 @@ from airflow_provider_cams.exceptions import CamsError, CamsValidationError
 from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
 from airflow_provider_cams.hooks.results import flow_to_xcom
 from airflow_provider_cams.links.flow import FLOW_LINKS
-from airflow_provider_cams.triggers.flow import FlowStatusTrigger, unreachable_message
+from airflow_provider_cams.triggers.flow import FlowStatusTrigger
 from airflow_provider_cams.utils.mixins import CamsHookMixin, cams_template_fields
-from airflow_provider_cams.vendor.actions import FLOW_STATUSES, status_unreachable
+from airflow_provider_cams.vendor.actions import FLOW_STATUSES, HEALTH_STATUSES, wait_verdict
 
 
 class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
@@ -75,12 +76,16 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         flow = flow_to_xcom(body.get("Data") or {})
         status = flow.get("status")
         self.persist_links(context, ref, flow)
-        self.log.info(
-            "Flow %s is %s (waiting for %s), RequestId %s.", flow_id, status, target, body.get("RequestId")
+        verdict, message = wait_verdict(flow_id, status, target)
+        self.log.log(
+            logging.WARNING if status in HEALTH_STATUSES else logging.INFO,
+            "%s RequestId %s.",
+            message,
+            body.get("RequestId"),
         )
-        if status_unreachable(status, target):
-            raise AirflowFailException(unreachable_message(flow_id, status, target))
-        return PokeReturnValue(is_done=status == target, xcom_value=flow)
+        if verdict == "fail":
+            raise AirflowFailException(message)
+        return PokeReturnValue(is_done=verdict == "done", xcom_value=flow)
 
     def execute(self, context: Context) -> Any:
         self.clear_links(context)

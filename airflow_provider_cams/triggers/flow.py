@@ -15,7 +15,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_cams.exceptions import CamsError
 from airflow_provider_cams.hooks.results import flow_to_xcom
 from airflow_provider_cams.utils.rate import CallPacer
-from airflow_provider_cams.vendor.actions import status_unreachable
+from airflow_provider_cams.vendor.actions import wait_verdict
 
 
 class FlowStatusTrigger(BaseTrigger):
@@ -98,37 +98,9 @@ class FlowStatusTrigger(BaseTrigger):
                 return
             flow = flow_to_xcom(body.get("Data") or {})
             status = flow.get("status")
-            self.log.info(
-                "Flow %s is %s (waiting for %s), RequestId %s.",
-                self.flow_id,
-                status,
-                self.target_status,
-                body.get("RequestId"),
-            )
-            if status == self.target_status:
-                yield TriggerEvent(
-                    {
-                        **base,
-                        "status": "success",
-                        "flow": flow,
-                        "message": f"Flow {self.flow_id} is {status}.",
-                    }
-                )
+            verdict, message = wait_verdict(self.flow_id, status, self.target_status)
+            self.log.info("%s RequestId %s.", message, body.get("RequestId"))
+            if verdict != "wait":
+                outcome = "success" if verdict == "done" else "failed"
+                yield TriggerEvent({**base, "status": outcome, "flow": flow, "message": message})
                 return
-            if status_unreachable(status, self.target_status):
-                yield TriggerEvent(
-                    {
-                        **base,
-                        "status": "failed",
-                        "flow": flow,
-                        "message": unreachable_message(self.flow_id, status, self.target_status),
-                    }
-                )
-                return
-
-
-def unreachable_message(flow_id: str, status: str | None, target: str) -> str:
-    return (
-        f"Flow {flow_id} is {status} and can never become {target} (flows only move DRAFT -> PUBLISHED -> "
-        "DEPRECATED). Check the flow id, or create and publish a new flow."
-    )

@@ -67,15 +67,52 @@ FLOW_CATEGORIES = (
     "OTHER",
 )
 
-# In lifecycle order: a flow only ever moves forward in this tuple.
+# The statuses CAMS documents (GetFlow), in lifecycle order.
 FLOW_STATUSES = ("DRAFT", "PUBLISHED", "DEPRECATED")
+# Meta also documents THROTTLED and BLOCKED for flows with a data endpoint (health monitoring); CAMS
+# passes Meta's flows through, so GetFlow may report them (ASSUMED: CAMS documents only the three above).
+HEALTH_STATUSES = ("THROTTLED", "BLOCKED")
+ALL_STATUSES = FLOW_STATUSES + HEALTH_STATUSES
+# A THROTTLED flow is published, its delivery limited; a BLOCKED one cannot be sent.
+PUBLISHED_STATUSES = frozenset({"PUBLISHED", "THROTTLED"})
+# Flows a deployment may still use (not deprecated, not blocked).
+LIVE_STATUSES = frozenset({"DRAFT", "PUBLISHED", "THROTTLED"})
 
 
 def status_unreachable(current: str | None, target: str) -> bool:
-    """True when a flow in ``current`` can never reach ``target`` (statuses only move forward)."""
-    if current not in FLOW_STATUSES:
-        return False
-    return FLOW_STATUSES.index(current) > FLOW_STATUSES.index(target)
+    """True when a flow in ``current`` can never reach ``target``.
+
+    ASSUMED (CAMS documents no transitions but its three actions): DEPRECATED is final, as Meta
+    documents. A PUBLISHED flow *can* become DRAFT again (Meta and AWS: updating its JSON), so "statuses
+    only move forward" holds only for DEPRECATED here.
+    """
+    return current == "DEPRECATED" and target != "DEPRECATED"
+
+
+def wait_verdict(flow_id: str, current: str | None, target: str) -> tuple[str, str]:
+    """What a wait for ``target`` does on seeing ``current``: ``done``, ``wait`` or ``fail``, and why.
+
+    BLOCKED fails at once (WhatsApp stopped the flow: waiting cannot help); THROTTLED counts as
+    PUBLISHED, reported; DEPRECATED can never become anything else.
+    """
+    if current == target:
+        return "done", f"Flow {flow_id} is {current}."
+    if current == "THROTTLED" and target == "PUBLISHED":
+        return "done", (
+            f"Flow {flow_id} is THROTTLED: published, but WhatsApp limits its delivery because its data "
+            "endpoint is slow or failing. Check the endpoint's health."
+        )
+    if current == "BLOCKED":
+        return "fail", (
+            f"Flow {flow_id} is BLOCKED by WhatsApp (its data endpoint failed health checks) and cannot "
+            f"become {target} by waiting. Fix the endpoint, then deprecate it and publish a new flow."
+        )
+    if status_unreachable(current, target):
+        return "fail", (
+            f"Flow {flow_id} is {current} and can never become {target} (DEPRECATED is final). Check the "
+            "flow id, or create and publish a new flow."
+        )
+    return "wait", f"Flow {flow_id} is {current} (waiting for {target})."
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ def test_examples_parse_without_connections_or_sdk_imports() -> None:
         "import sys; from airflow.dag_processing.dagbag import DagBag; "
         f"bag = DagBag(dag_folder={str(EXAMPLES)!r}); "
         "assert not bag.import_errors, bag.import_errors; "
-        "leaked = [m for m in sys.modules if m.startswith(('alibabacloud', 'darabonba', 'Tea'))]; "
+        "leaked = [m for m in sys.modules if m.startswith(('alibabacloud', 'darabonba', 'Tea', "
+        "'airflow_provider_cams.flowjson', 'airflow_provider_cams.hooks.deploy'))]; "
         "assert not leaked, leaked; print(sorted(bag.dag_ids))"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
@@ -42,8 +43,13 @@ def test_examples_parse_without_connections_or_sdk_imports() -> None:
 @pytest.mark.parametrize(
     "dag_id", ["example_cams_publish_flow", "example_cams_flow_lifecycle", "example_cams_create_flow_asset"]
 )
-def test_example_runs_green_against_the_emulator(emulator: CamsEmulator, dag_id: str) -> None:
+def test_example_runs_green_against_the_emulator(
+    emulator: CamsEmulator, dag_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
+
+    signup = (EXAMPLES / "flows" / "signup.json").read_bytes()
+    monkeypatch.setenv("AIRFLOW_VAR_CAMS_FLOW_JSON_URL", emulator.host_json(signup, "signup.json"))
     from airflow.dag_processing.dagbag import sync_bag_to_db
 
     bag = _bag()
@@ -54,6 +60,36 @@ def test_example_runs_green_against_the_emulator(emulator: CamsEmulator, dag_id:
     expected = "DRAFT" if dag_id == "example_cams_create_flow_asset" else "PUBLISHED"
     assert [f["Status"] for f in emulator.flows().values()] == [expected]
     assert len(emulator.requests(action="PublishFlow")) == (expected == "PUBLISHED")
+    if expected == "PUBLISHED":  # the flow carries exactly the example's Flow JSON
+        assert emulator.flow_json(next(iter(emulator.flows()))) == signup
+
+
+def test_deploy_example_publishes_every_flow_file_and_reruns_without_writes(
+    emulator: CamsEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import sync_bag_to_db
+
+    from tests.harness.object_store import LocalS3
+
+    with LocalS3() as s3:
+        s3.create_bucket("flows")
+        monkeypatch.setenv("AIRFLOW_CONN_FLOW_STORE", s3.connection_json())
+        monkeypatch.setenv("AIRFLOW_VAR_CAMS_FLOW_STORE", "s3://flows/prod/")
+        bag = _bag()
+        DagBundlesManager().sync_bundles_to_db()
+        sync_bag_to_db(bag, "dags-folder", None)  # type: ignore[arg-type]
+        dag = bag.get_dag("example_cams_deploy_flows")  # type: ignore[attr-defined]
+        run = dag.test()
+        assert run.state == "success", ti_states(run)
+        files = {p.stem: p.read_bytes() for p in (EXAMPLES / "flows").glob("*.json")}
+        flows = emulator.flows()
+        assert {f["FlowName"]: f["Status"] for f in flows.values()} == dict.fromkeys(files, "PUBLISHED")
+        assert {f["FlowName"]: emulator.flow_json(fid) for fid, f in flows.items()} == files
+        seen = len(emulator.requests())
+        assert dag.test().state == "success"
+        assert {r.action for r in emulator.requests()[seen:]} <= {"ListFlow", "GetFlow", "GetFlowJSONAssest"}
+        assert s3.uploads("flows") == len(files)
 
 
 @pytest.mark.parametrize(

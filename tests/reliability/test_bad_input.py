@@ -506,7 +506,7 @@ def test_bad_input_fails_before_any_request(
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    flow_id = emulator.add_flow(name="target", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="target", categories=["OTHER"], with_json=True)
     if case.conn is not None:
         conn = case.conn(json.loads(emulator.connection_uri_json()))
         monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", json.dumps(conn))
@@ -574,7 +574,7 @@ def test_one_deprecated_flow_does_not_stop_a_batch(
     """A flow in the wrong state (or missing) is a per-flow failure: the rest of the batch is published."""
     old = emulator.add_flow(name="old", categories=["OTHER"], status="DEPRECATED")
     missing = "404404404404404"
-    drafts = [emulator.add_flow(name=f"new {i}", categories=["OTHER"]) for i in range(2)]
+    drafts = [emulator.add_flow(name=f"new {i}", categories=["OTHER"], with_json=True) for i in range(2)]
     with DAG(f"bad_{uuid.uuid4().hex[:10]}", **dag_kwargs()) as dag:
         PublishFlowsOperator(task_id="t", flow_ids=[drafts[0], old, missing, drafts[1]])
     run = run_dag(dag)

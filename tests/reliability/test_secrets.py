@@ -62,7 +62,7 @@ TOKEN = f"CAIS-ToKeN-{_T}-DO-NOT-LEAK/aGVsbG8="
 WRONG_TOKEN = f"CAIS-ToKeN-{_WT}-DO-NOT-LEAK/aGVsbG8="
 SECRETS = (SECRET, WRONG_SECRET, STS_SECRET, TOKEN, WRONG_TOKEN)
 FRAGMENTS = (_S, _W, _T, _WT, _SS)
-JSON_URL = "https://assets.example.com/flows/signup.json"
+SIGNUP_JSON = (Path(__file__).resolve().parents[2] / "example_dags" / "flows" / "signup.json").read_bytes()
 
 
 def leaks(text: str) -> list[str]:
@@ -77,8 +77,12 @@ def assert_clean(where: str, text: str) -> None:
 # ------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture
 def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
+    # These tests are about secrets, not Flow JSON: flows may be published without one.
     with CamsEmulator(
-        access_key_id=AK, access_key_secret=SECRET, sts_credentials={STS_AK: (STS_SECRET, TOKEN)}
+        access_key_id=AK,
+        access_key_secret=SECRET,
+        sts_credentials={STS_AK: (STS_SECRET, TOKEN)},
+        require_flow_json=False,
     ) as emulator:
         monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", main_conn(emulator))
         yield emulator
@@ -200,7 +204,8 @@ def test_successful_lifecycle_leaks_nothing(
         create = CreateFlowOperator(task_id="create", flow_name="leak {{ run_id }}", categories=["SIGN_UP"])
         fid = create.output["flow_id"]
         modify = ModifyFlowOperator(task_id="modify", flow_id=fid, flow_name="leak 2", categories=["SURVEY"])
-        attach = UpdateFlowJSONAssetOperator(task_id="attach", flow_id=fid, file_path=JSON_URL)
+        json_url = emu.host_json(SIGNUP_JSON)
+        attach = UpdateFlowJSONAssetOperator(task_id="attach", flow_id=fid, file_path=json_url)
         publish = PublishFlowOperator(task_id="publish", flow_id=fid)
         wait = FlowStatusSensor(task_id="wait", flow_id=fid, poke_interval=0.5, timeout=30)
         get = GetFlowOperator(task_id="get", flow_id=fid)

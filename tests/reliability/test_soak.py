@@ -39,7 +39,9 @@ soak = _load_soak()
 @pytest.fixture
 def soak_emulator(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
     monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", "")  # run_soak sets it; monkeypatch restores it
-    with CamsEmulator(access_key_id="soak-ak", access_key_secret="soak-secret-value") as emu:
+    with CamsEmulator(
+        access_key_id="soak-ak", access_key_secret="soak-secret-value", require_flow_json=False
+    ) as emu:
         yield emu
 
 

@@ -117,6 +117,12 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
             viewport=VIEWPORT,
         )
         try:
+            signup = (ROOT / "example_dags" / "flows" / "signup.json").read_bytes()
+            stack.request(
+                "POST",
+                "/api/v2/variables",
+                {"key": "cams_flow_json_url", "value": emulator.host_json(signup)},
+            )
             context.set_default_timeout(30_000)
             page = context.new_page()
             ui = UI(emulator, stack, page)

@@ -75,6 +75,28 @@ def test_sensor_fails_at_once_when_the_target_is_unreachable(
     assert f"Flow {flow_id} is DEPRECATED and can never become PUBLISHED" in capfd.readouterr().out
 
 
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+def test_blocked_flow_fails_at_once_and_throttled_counts_as_published(
+    emulator: CamsEmulator, deferrable: bool, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Meta's health statuses: BLOCKED cannot heal by waiting; THROTTLED is published, reported."""
+    blocked = emulator.add_flow(name="b", categories=["OTHER"], status="PUBLISHED", with_json=True)
+    emulator.set_flow_status(blocked, "BLOCKED", reason="endpoint unavailable")
+    throttled = emulator.add_flow(name="t", categories=["OTHER"], status="PUBLISHED", with_json=True)
+    emulator.set_flow_status(throttled, "THROTTLED")
+    with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 2})) as dag:
+        for task_id, flow_id in (("blocked", blocked), ("throttled", throttled)):
+            FlowStatusSensor(
+                task_id=task_id, flow_id=flow_id, poke_interval=0.5, timeout=60, deferrable=deferrable
+            )
+    run = run_dag(dag)
+    assert ti_states(run) == {"blocked": "failed", "throttled": "success"}
+    assert len(emulator.requests(action="GetFlow")) == 2, "one poke each, no Airflow retry"
+    out = capfd.readouterr().out
+    assert f"Flow {blocked} is BLOCKED by WhatsApp" in out and f"Flow {throttled} is THROTTLED" in out
+    assert xcom(run, "throttled")["status"] == "THROTTLED"
+
+
 def test_deferred_wait_fails_when_the_flow_moves_past_the_target(
     emulator: CamsEmulator, after_first_poke: Callable[[Callable[[], None]], None]
 ) -> None:
