@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.exceptions import AirflowException
-from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_cams.compat import AirflowFailException
 from airflow_provider_cams.error_codes import ErrorKind, lookup
 
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
 
 from airflow_provider_cams.actions import FLOW_STATUSES, status_unreachable
+from airflow_provider_cams.compat import AirflowFailException, AirflowSensorTimeout, conf
 from airflow_provider_cams.exceptions import CamsError, CamsValidationError
 from airflow_provider_cams.hooks.cams import CamsHook
 from airflow_provider_cams.links.flow import FLOW_LINKS

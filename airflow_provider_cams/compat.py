@@ -1,0 +1,54 @@
+"""Every Airflow-version difference this provider meets, in one place (Airflow 3.1, 3.2 and 3.3).
+
+The rest of the package imports Airflow names from here, never version-dependent paths itself. Names
+that moved between 3.1 and 3.2 come from ``apache-airflow-providers-common-compat`` (``sdk``), the
+mechanism the official providers use: it tries the newest location first and falls back to the old one.
+
+Found by importing every module of the package and running the ``dag.test()`` integration tests on
+3.1.8, 3.2.2 and 3.3.2:
+
+==========================  ============================  ===========================
+name                        Airflow 3.1                   Airflow >= 3.2
+==========================  ============================  ===========================
+``AirflowFailException``    ``airflow.exceptions``        ``airflow.sdk.exceptions``
+``AirflowSensorTimeout``    ``airflow.exceptions``        ``airflow.sdk.exceptions``
+``conf``                    ``airflow.configuration``     ``airflow.sdk`` (task SDK conf)
+==========================  ============================  ===========================
+
+Everything else the package imports from Airflow (``BaseHook``, ``BaseOperator``, ``Asset``,
+``Context``, ``PokeReturnValue``, ``BaseOperatorLink`` and ``mask_secret`` from ``airflow.sdk``,
+``BaseTrigger``/``TriggerEvent`` from ``airflow.triggers.base``, ``AirflowException`` from
+``airflow.exceptions``, ``XCom`` from ``airflow.sdk.execution_time.xcom``) is at the same path on all
+three, so those imports stay where they are. A name that moves in a future Airflow goes here.
+
+``dag.test()`` set-up differences (serialising a DAG built in a test) live in
+:mod:`airflow_provider_cams.testing.dag_run`, which reads the version flags below.
+"""
+
+from __future__ import annotations
+
+# common-compat resolves these lazily: airflow.sdk.exceptions / airflow.sdk.configuration on >= 3.2,
+# airflow.exceptions / airflow.configuration on 3.1 (its TYPE_CHECKING block types them for mypy).
+from airflow.providers.common.compat.sdk import AirflowFailException, AirflowSensorTimeout, conf
+
+
+def airflow_version() -> tuple[int, int, int]:
+    """The running Airflow's (major, minor, micro)."""
+    from airflow import __version__
+    from packaging.version import Version
+
+    version = Version(__version__)
+    return version.major, version.minor, version.micro
+
+
+AIRFLOW_V_3_2_PLUS: bool = airflow_version() >= (3, 2, 0)
+AIRFLOW_V_3_3_PLUS: bool = airflow_version() >= (3, 3, 0)
+
+__all__ = [
+    "AIRFLOW_V_3_2_PLUS",
+    "AIRFLOW_V_3_3_PLUS",
+    "AirflowFailException",
+    "AirflowSensorTimeout",
+    "airflow_version",
+    "conf",
+]
