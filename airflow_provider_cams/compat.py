@@ -13,7 +13,12 @@ name                        Airflow 3.1                   Airflow >= 3.2
 ``AirflowFailException``    ``airflow.exceptions``        ``airflow.sdk.exceptions``
 ``AirflowSensorTimeout``    ``airflow.exceptions``        ``airflow.sdk.exceptions``
 ``conf``                    ``airflow.configuration``     ``airflow.sdk`` (task SDK conf)
+``DagBag``                  ``airflow.models.dagbag``     ``airflow.dag_processing.dagbag``
+``sync_bag_to_db``          ``airflow.models.dagbag``     ``airflow.dag_processing.dagbag``
 ==========================  ============================  ===========================
+
+``DagBag`` and ``sync_bag_to_db`` are airflow-core (scheduler side, never task code): they are imported
+on first use (module ``__getattr__``), so importing this module stays as cheap as ``airflow.sdk``.
 
 Everything else the package imports from Airflow (``BaseHook``, ``BaseOperator``, ``Asset``,
 ``Context``, ``PokeReturnValue``, ``BaseOperatorLink`` and ``mask_secret`` from ``airflow.sdk``,
@@ -26,6 +31,9 @@ three, so those imports stay where they are. A name that moves in a future Airfl
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 # common-compat resolves these lazily: airflow.sdk.exceptions / airflow.sdk.configuration on >= 3.2,
 # airflow.exceptions / airflow.configuration on 3.1 (its TYPE_CHECKING block types them for mypy).
@@ -44,6 +52,29 @@ def airflow_version() -> tuple[int, int, int]:
 AIRFLOW_V_3_2_PLUS: bool = airflow_version() >= (3, 2, 0)
 AIRFLOW_V_3_3_PLUS: bool = airflow_version() >= (3, 3, 0)
 
+_CORE_LAZY: dict[str, tuple[str, ...]] = {
+    # name: modules to try, newest Airflow first
+    "DagBag": ("airflow.dag_processing.dagbag", "airflow.models.dagbag"),
+    "sync_bag_to_db": ("airflow.dag_processing.dagbag", "airflow.models.dagbag"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _CORE_LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    for module_name in _CORE_LAZY[name]:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        if hasattr(module, name):
+            value = getattr(module, name)
+            globals()[name] = value
+            return value
+    raise ImportError(f"{name} not found in {', '.join(_CORE_LAZY[name])}")
+
+
+# Also DagBag and sync_bag_to_db, through __getattr__.
 __all__ = [
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",

@@ -18,7 +18,7 @@ EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("example_*.py"))
 
 
 def _bag() -> object:
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow_provider_cams.compat import DagBag
 
     return DagBag(dag_folder=str(EXAMPLES))
 
@@ -28,7 +28,7 @@ def test_examples_parse_without_connections_or_sdk_imports() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_")}
     env["PYTHONPATH"] = str(ROOT)
     code = (
-        "import sys; from airflow.dag_processing.dagbag import DagBag; "
+        "import sys; from airflow_provider_cams.compat import DagBag; "
         f"bag = DagBag(dag_folder={str(EXAMPLES)!r}); "
         "assert not bag.import_errors, bag.import_errors; "
         "leaked = [m for m in sys.modules if m.startswith(('alibabacloud', 'darabonba', 'Tea'))]; "
@@ -44,7 +44,8 @@ def test_examples_parse_without_connections_or_sdk_imports() -> None:
 )
 def test_example_runs_green_against_the_emulator(emulator: CamsEmulator, dag_id: str) -> None:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import sync_bag_to_db
+
+    from airflow_provider_cams.compat import sync_bag_to_db
 
     bag = _bag()
     DagBundlesManager().sync_bundles_to_db()
