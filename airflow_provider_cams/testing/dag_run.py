@@ -100,7 +100,9 @@ def run_dag(dag: Any, **dag_test_kwargs: Any) -> Any:
        ``~/airflow``); a ``RuntimeWarning`` says so and the run uses that home's database.
     2. the metadata DB is created, or migrated if its schema is older (once per process);
     3. the DAG is serialized into the DB (``dags-folder`` bundle), as the dag processor would;
-    4. ``dag.test(**dag_test_kwargs)``: every task runs in-process; pools are ignored.
+    4. ``dag.test(**dag_test_kwargs)``: every task runs in-process; pools are ignored. On Airflow
+       3.1/3.2 the in-process Execution API app is built once per process instead of once per task
+       (as 3.3 does; :func:`airflow_provider_cams.compat.reuse_in_process_execution_api`).
 
     The returned DagRun has ``state`` and ``get_task_instances()``; a failed task does not raise.
     Connections come from ``AIRFLOW_CONN_<ID>`` environment variables, e.g. the ``cams_emulator``
@@ -109,4 +111,7 @@ def run_dag(dag: Any, **dag_test_kwargs: Any) -> Any:
     prepare_airflow_home()
     _ensure_db()
     _sync_dag(dag)
+    from airflow_provider_cams.compat import reuse_in_process_execution_api
+
+    reuse_in_process_execution_api()
     return dag.test(**dag_test_kwargs)
