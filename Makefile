@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (python3 >= 3.10, make, git): `make demo` and `make test`.
 PYTHON ?= python3
-# The tested Airflow versions: the lowest we support and the newest. `make test AIRFLOW_VERSION=3.2.2`.
+# Tested Airflow versions: 3.1.8, 3.2.2 and the newest (default). `make test AIRFLOW_VERSION=3.1.8`.
 DEFAULT_AIRFLOW := 3.3.2
 AIRFLOW_VERSION ?= $(DEFAULT_AIRFLOW)
 UV_VERSION := 0.13.9

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.exceptions import AirflowException
-from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_cams.utils.compat import AirflowFailException
 from airflow_provider_cams.vendor.error_codes import ErrorKind, lookup
 
 

@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESOLVE_AS_OF = {"3.2.2": "2026-06-05"}  # 3.2.2 was published on 2026-05-29
+# Published: 3.1.8 on 2026-03-11, 3.2.2 on 2026-05-29.
+RESOLVE_AS_OF = {"3.1.8": "2026-03-16", "3.2.2": "2026-06-05"}
 ALWAYS_CURRENT = [
     "alibabacloud-cams20200606",
     "alibabacloud-tea-openapi",

@@ -51,8 +51,9 @@ def main() -> int:
 
 def _run_dag() -> str:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
     from airflow.utils import db
+
+    from airflow_provider_cams.utils.compat import DagBag, sync_bag_to_db
 
     print("Setting up a throwaway Airflow metadata DB (SQLite)...")
     db.initdb()

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
-
-_bundles_synced = False
 
 
 def run_dag(dag: Any, **kwargs: Any) -> Any:
-    """Sync ``dag`` to the metadata DB, run it in-process and return the DagRun."""
-    global _bundles_synced
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+    """Sync ``dag`` to the metadata DB, run it in-process and return the DagRun (every Airflow version)."""
+    from airflow_provider_cams.testing import run_dag as _run_dag
 
-    if not _bundles_synced:
-        DagBundlesManager().sync_bundles_to_db()
-        _bundles_synced = True
-    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
-    bag.bag_dag(dag)
-    sync_bag_to_db(bag, "dags-folder", None)
-    return dag.test(**kwargs)
+    return _run_dag(dag, **kwargs)
 
 
 def ti_states(dag_run: Any) -> dict[str, str]:

@@ -113,10 +113,16 @@ class CamsHook(BaseHook):
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """The UI field behaviour the provider info declares (read by Airflow < 3.2)."""
-        from airflow_provider_cams.get_provider_info import get_provider_info
+        from airflow_provider_cams.utils.connection_form import ui_field_behaviour
 
-        behaviour: dict[str, Any] = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
-        return behaviour
+        return ui_field_behaviour()
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The extra fields of ``conn-fields`` as wtforms fields (read by Airflow < 3.2)."""
+        from airflow_provider_cams.utils.connection_form import form_widgets
+
+        return form_widgets()
 
     @property
     def settings(self) -> CamsConnectionSettings:

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
 
 from airflow_provider_cams.exceptions import CamsError, CamsValidationError
 from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
 from airflow_provider_cams.hooks.results import flow_to_xcom
 from airflow_provider_cams.links.flow import FLOW_LINKS
 from airflow_provider_cams.triggers.flow import FlowStatusTrigger
+from airflow_provider_cams.utils.compat import AirflowFailException, AirflowSensorTimeout, conf
 from airflow_provider_cams.utils.mixins import CamsHookMixin, cams_template_fields
 from airflow_provider_cams.vendor.actions import FLOW_STATUSES, HEALTH_STATUSES, wait_verdict
 

@@ -9,9 +9,12 @@ Standard library only: importing this package pulls in neither Airflow nor the A
         ...  # point the client at emu.endpoint with protocol HTTP
         assert emu.max_calls_in_window() <= 5
 
-The pytest plugin (``cams_emulator`` fixture) lives in ``airflow_provider_cams.testing.pytest_plugin``.
+The pytest plugin (``cams_emulator`` fixture) lives in ``airflow_provider_cams.testing.pytest_plugin``;
+``run_dag(dag)`` runs a DAG built in a test with ``dag.test()`` on every supported Airflow (it imports
+Airflow only when called).
 """
 
+from airflow_provider_cams.testing.dag_run import prepare_airflow_home, run_dag
 from airflow_provider_cams.testing.emulator import CamsEmulator
 from airflow_provider_cams.testing.errors import ASSUMED_ERROR_CODES, DOCUMENTED_ERROR_CODES
 from airflow_provider_cams.testing.faults import FaultKind, FaultRule
@@ -27,4 +30,6 @@ __all__ = [
     "RecordedRequest",
     "SignatureVerifier",
     "Verification",
+    "prepare_airflow_home",
+    "run_dag",
 ]

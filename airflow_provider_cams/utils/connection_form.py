@@ -96,3 +96,60 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
         default=DEFAULT_READ_TIMEOUT,
     ),
 }
+
+
+def ui_field_behaviour() -> dict[str, Any]:
+    """The provider info's ``ui-field-behaviour`` with the keys of ``get_ui_field_behaviour`` (3.1).
+
+    Airflow 3.1 validates the hook's dict against a schema with ``hidden_fields`` / ``relabeling`` /
+    ``placeholders``; the provider info spells them with hyphens (``hidden-fields``).
+    """
+    from airflow_provider_cams.get_provider_info import get_provider_info
+
+    declared: dict[str, Any] = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
+    return {key.replace("-", "_"): value for key, value in declared.items()}
+
+
+def form_widgets() -> dict[str, Any]:
+    """The same fields as wtforms fields, for ``CamsHook.get_connection_form_widgets`` (Airflow 3.1).
+
+    Airflow 3.2+ reads ``conn-fields`` instead and never calls this. Imports are lazy and use exactly
+    the names Airflow 3.1's UI substitutes when flask-appbuilder is not installed (its
+    ``HookMetaService`` patches ``wtforms.StringField``, ``wtforms.validators.any_of``,
+    ``flask_appbuilder.fieldwidgets.BS3TextFieldWidget``... while it loads the hooks), so the form works
+    with and without the FAB provider. Only String/Password/Boolean/Integer fields are accepted by 3.1:
+    numbers are string fields holding a number (the hook parses numeric strings).
+    """
+    from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+    from flask_babel import lazy_gettext
+    from wtforms import BooleanField, PasswordField, StringField
+    from wtforms.validators import Optional, any_of
+
+    widgets: dict[str, Any] = {}
+    for name, field in CONNECTION_FIELDS.items():
+        label = lazy_gettext(field.label)
+        if field.type == "boolean":
+            widgets[name] = BooleanField(label, description=field.description, default=field.default)
+        elif field.secret:
+            widgets[name] = PasswordField(
+                label, widget=BS3PasswordFieldWidget(), description=field.description
+            )
+        else:
+            validators: list[Any] = [Optional()]
+            if field.enum:
+                validators.append(any_of(list(field.enum)))
+            default = (
+                None
+                if field.default is None
+                else f"{field.default:g}"
+                if field.type == "number"
+                else field.default
+            )
+            widgets[name] = StringField(
+                label,
+                widget=BS3TextFieldWidget(),
+                validators=validators,
+                description=field.description,
+                default=default,
+            )
+    return widgets

@@ -124,7 +124,7 @@ def test_every_known_code_maps_to_its_exception_class(code: str) -> None:
     ],
 )
 def test_unhealable_errors_fail_without_airflow_retries(code: str) -> None:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow_provider_cams.utils.compat import AirflowFailException
 
     mapped = translate_sdk_error("PublishFlow", ClientException(status_code=400, code=code, data={}))
     assert isinstance(mapped, AirflowFailException)
@@ -148,7 +148,7 @@ def test_server_exception_with_unknown_code_is_transient() -> None:
 
 
 def test_unknown_4xx_code_is_generic_and_not_fail_fast() -> None:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow_provider_cams.utils.compat import AirflowFailException
 
     mapped = translate_sdk_error("GetFlow", ClientException(status_code=400, code="Brand.New", data={}))
     assert type(mapped) is CamsApiError

@@ -1,0 +1,117 @@
+"""``run_dag``: run a DAG built in a test with ``dag.test()`` on Airflow 3.1, 3.2 and 3.3 alike.
+
+What each version needs before ``dag.test()`` of a DAG that is not in a DAG file of a bundle:
+
+- an Airflow home and a metadata DB with the current schema (all versions);
+- the DAG serialized into the DB with a DAG version: 3.3 refuses to run a DAG it cannot find in a
+  bundle; 3.1 and 3.2 look for a DAG version too and parse the dags folder when there is none, which
+  does not contain a DAG defined in a test. Syncing the DAG ourselves is the one path that works on
+  all three (and skips that parse).
+
+This module imports nothing from Airflow at import time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from typing import Any
+
+_state: dict[str, Any] = {"home": None, "db_ready": False, "bundles_synced": False}
+
+
+def prepare_airflow_home(*, warn: bool = True) -> str:
+    """Point Airflow at a throwaway home (temp dir, SQLite, no examples) unless ``AIRFLOW_HOME`` is set.
+
+    Only effective before Airflow is first imported in the process: Airflow reads its home and
+    configuration once, at import. The ``cams_emulator`` fixture calls it (so a test that builds its
+    DAG inside the test body gets the throwaway home); call it at the top of a ``conftest.py`` if your
+    test modules import Airflow at module level. The home is removed when the process exits.
+    Returns the Airflow home in use; with ``warn``, a ``RuntimeWarning`` if Airflow was imported first.
+    """
+    if os.environ.get("AIRFLOW_HOME"):
+        return os.environ["AIRFLOW_HOME"]
+    if "airflow" in sys.modules:
+        from airflow.configuration import AIRFLOW_HOME
+
+        if not warn:
+            return str(AIRFLOW_HOME)
+        warnings.warn(
+            "run_dag: airflow was imported before AIRFLOW_HOME was set, so it already uses "
+            f"{AIRFLOW_HOME} and its database; run_dag cannot move it to a throwaway home. Set "
+            "AIRFLOW_HOME, import Airflow inside the test, or call "
+            "airflow_provider_cams.testing.prepare_airflow_home() in conftest.py first.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return str(AIRFLOW_HOME)
+    home = tempfile.mkdtemp(prefix="cams-airflow-home-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    os.makedirs(os.path.join(home, "dags"), exist_ok=True)
+    defaults = {
+        "AIRFLOW_HOME": home,
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+        "AIRFLOW__CORE__DAGS_FOLDER": os.path.join(home, "dags"),
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    os.environ["AIRFLOW_HOME"] = home
+    _state["home"] = home
+    return home
+
+
+def _ensure_db() -> None:
+    """Create the metadata DB, or migrate it to this Airflow's schema (``initdb`` does either)."""
+    if _state["db_ready"]:
+        return
+    from airflow.utils import db
+
+    db.initdb()
+    _state["db_ready"] = True
+
+
+def _sync_dag(dag: Any) -> None:
+    """Serialize ``dag`` into the DB as part of the ``dags-folder`` bundle, with a DAG version."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+
+    from airflow_provider_cams.utils.compat import DagBag, sync_bag_to_db
+
+    if not _state["bundles_synced"]:
+        DagBundlesManager().sync_bundles_to_db()
+        _state["bundles_synced"] = True
+    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
+    bag.bag_dag(dag)
+    sync_bag_to_db(bag, "dags-folder", None)
+
+
+def run_dag(dag: Any, **dag_test_kwargs: Any) -> Any:
+    """Run ``dag`` in this process with ``dag.test(**dag_test_kwargs)`` and return the finished DagRun.
+
+    Works for a DAG defined inside a test, on Airflow 3.1, 3.2 and 3.3:
+
+    1. no ``AIRFLOW_HOME`` and Airflow not imported yet: a throwaway home (temp dir, SQLite, no
+       examples) is created and set in the environment (:func:`prepare_airflow_home`). If Airflow was
+       already imported without ``AIRFLOW_HOME``, it keeps the home it picked at import (by default
+       ``~/airflow``); a ``RuntimeWarning`` says so and the run uses that home's database.
+    2. the metadata DB is created, or migrated if its schema is older (once per process);
+    3. the DAG is serialized into the DB (``dags-folder`` bundle), as the dag processor would;
+    4. ``dag.test(**dag_test_kwargs)``: every task runs in-process; pools are ignored. On Airflow
+       3.1/3.2 the in-process Execution API app is built once per process instead of once per task
+       (as 3.3 does; ``airflow_provider_cams.utils.compat.reuse_in_process_execution_api``).
+
+    The returned DagRun has ``state`` and ``get_task_instances()``; a failed task does not raise.
+    Connections come from ``AIRFLOW_CONN_<ID>`` environment variables, e.g. the ``cams_emulator``
+    fixture's ``connection_uri_json()``.
+    """
+    prepare_airflow_home()
+    _ensure_db()
+    _sync_dag(dag)
+    from airflow_provider_cams.utils.compat import reuse_in_process_execution_api
+
+    reuse_in_process_execution_api()
+    return dag.test(**dag_test_kwargs)
