@@ -169,8 +169,10 @@ class CamsHook(BaseHook):
             )
         pacer = CallPacer.for_pool_task(self.pool_slots)
         self.log.info(
-            "Pacing CAMS calls for pool %r: %.2f s apart (%d of %d slots, %g calls/s).",
+            "Pacing CAMS calls for pool %r: at most %d per %.2f s, counted from their returns "
+            "(%d of %d slots, %g calls/s).",
             self.pool,
+            pacer.window,
             pacer.interval,
             self.pool_slots,
             pool_size(s.rate_limit),
