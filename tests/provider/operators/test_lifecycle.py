@@ -93,7 +93,11 @@ def test_rerunning_lifecycle_steps_doubles_nothing(emulator: CamsEmulator) -> No
         PublishFlowOperator(task_id="publish", flow_id=flow_id)
     for _ in range(2):
         assert ti_states(run_dag(dag)) == {"publish": "success"}
-    assert [r.code for r in emulator.requests(action="PublishFlow")] == ["OK"]
+    # The re-run's PublishFlow is rejected (and explained by a GetFlow): the flow is published once.
+    assert [(r.code, r.applied) for r in emulator.requests(action="PublishFlow")] == [
+        ("OK", True),
+        ("Flow.StatusNotSupport", False),
+    ]
 
     with DAG(_dag_id(), **dag_kwargs()) as dag2:
         DeprecateFlowOperator(task_id="deprecate", flow_id=flow_id)
@@ -188,6 +192,32 @@ def test_batch_publish_reports_each_flow_and_fails_on_partial_failure(emulator: 
     assert "DEPRECATED" in xcom(run, "batch", key=old)["error"]
     applied = [r.params["FlowId"] for r in emulator.requests(action="PublishFlow") if r.applied]
     assert sorted(applied) == sorted([*good, last]), "a failing flow does not stop the batch"
+
+
+def test_batch_publish_sends_one_call_per_flow_and_its_retry_skips_what_is_published(
+    emulator: CamsEmulator,
+) -> None:
+    from airflow_provider_cams.operators.flow import PublishFlowsOperator
+
+    flows = [emulator.add_flow(name=f"b{i}", categories=["OTHER"]) for i in range(3)]
+    # The first PublishFlow fails with a code retrying inside the task cannot heal: that flow fails,
+    # the batch goes on, and the task fails at the end; Airflow retries it.
+    emulator.faults.add("error", action="PublishFlow", code="Some.UnknownCode", http_status=400)
+    default_args = {"retries": 1, "retry_delay": timedelta(0)}
+    with DAG(_dag_id(), **dag_kwargs(default_args=default_args)) as dag:
+        PublishFlowsOperator(task_id="batch", flow_ids=flows)
+    run = run_dag(dag)
+    assert ti_states(run) == {"batch": "success"}
+    calls = [(r.action, r.params["FlowId"], r.code) for r in emulator.requests()]
+    first_try = [("PublishFlow", f, "Some.UnknownCode" if f == flows[0] else "OK") for f in flows]
+    retry = [
+        ("GetFlow", flows[0], "OK"),
+        ("PublishFlow", flows[0], "OK"),
+        ("GetFlow", flows[1], "OK"),
+        ("GetFlow", flows[2], "OK"),
+    ]
+    assert calls == first_try + retry
+    assert [xcom(run, "batch", key=f)["already_published"] for f in flows] == [False, True, True]
 
 
 @pytest.mark.parametrize("flow_ids", ["123", [], ["1", ""], None])
