@@ -1,7 +1,7 @@
 """Pacing of CAMS calls: what makes an Airflow pool a real "at most R calls per second" guarantee.
 
 The account's pool has ``N = floor(R)`` slots; every CAMS task of the account runs in it. Each slot is
-worth one call per ``I = 1 + margin`` seconds (``margin`` = :data:`RATE_MARGIN`, 2 %). A task
+worth one call per ``I = 1 + margin`` seconds (``margin`` = ``RATE_MARGIN``, 2 %). A task
 holding ``k`` slots
 
 1. makes its first call no sooner than ``I`` after its own process started, and
