@@ -336,9 +336,10 @@ class CamsHook(BaseHook):
     ) -> FlowTransition:
         """Publish a flow (DRAFT -> PUBLISHED), idempotently.
 
-        With ``check_first`` (the default) GetFlow runs first: a PUBLISHED flow is reported as such and
-        no PublishFlow is sent; a DEPRECATED flow fails at once. Without it PublishFlow is sent
-        directly (one call less) and a rejection is explained by a GetFlow. In both cases a PublishFlow
+        With ``check_first`` (the hook's default) GetFlow runs first: a PUBLISHED flow is reported as
+        such and no PublishFlow is sent; a DEPRECATED flow fails at once. Without it PublishFlow is sent
+        directly (one call less) and a rejection is explained by a GetFlow; the operators do that on a
+        task's first try and check first on its retries. In both cases a PublishFlow
         whose outcome is unknown (timeout, dropped connection, 5xx) is re-sent only after GetFlow says
         the flow is still not PUBLISHED.
         """

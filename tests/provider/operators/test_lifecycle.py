@@ -77,7 +77,8 @@ def test_publish_task_carries_console_and_preview_links(emulator: CamsEmulator) 
     flow_id = emulator.add_flow(name="f", categories=["OTHER"])
     CamsHook().get_flow_preview_url(flow_id)  # GetFlow shows a preview URL once one was issued
     with DAG(_dag_id(), **dag_kwargs()) as dag:
-        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+        # The preview URL comes from GetFlow, which the default sends only on retries.
+        PublishFlowOperator(task_id="publish", flow_id=flow_id, check_first=True)
     run = run_dag(dag)
     assert ti_states(run) == {"publish": "success"}
     console = xcom(run, "publish", key="cams_flow_console_url")
@@ -85,6 +86,16 @@ def test_publish_task_carries_console_and_preview_links(emulator: CamsEmulator) 
     assert xcom(run, "publish", key="cams_flow_preview_url") == emulator.flows()[flow_id]["PreviewUrl"]
     assert xcom(run, "publish", key="_link_CamsFlowConsoleLink") == console
     assert xcom(run, "publish", key="_link_CamsFlowPreviewLink") == emulator.flows()[flow_id]["PreviewUrl"]
+
+
+def test_publish_with_defaults_carries_the_console_link_only(emulator: CamsEmulator) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+    run = run_dag(dag)
+    assert [r.action for r in emulator.requests()] == ["PublishFlow"]
+    assert flow_id in xcom(run, "publish", key="_link_CamsFlowConsoleLink")
+    assert not xcom(run, "publish", key="_link_CamsFlowPreviewLink")
 
 
 def test_rerunning_lifecycle_steps_doubles_nothing(emulator: CamsEmulator) -> None:
