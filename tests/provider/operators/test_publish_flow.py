@@ -181,6 +181,32 @@ def test_unhealable_codes_fail_once_with_code_request_id_and_hint(
     assert "What to do:" in text
 
 
+@pytest.mark.parametrize(
+    ("code", "needle"),
+    [
+        ("InvalidParameter.PageInvalid", "Fix the value in the DAG"),
+        ("MissingParameter.FlowId", "A required parameter was not sent"),
+        ("Authentication.NoAuth", "may not perform the operation"),
+        ("InvalidTimeStamp.Expired", "NTP"),
+    ],
+)
+def test_error_families_fail_the_first_try_after_one_request(
+    emulator: CamsEmulator, capfd: pytest.CaptureFixture[str], code: str, needle: str
+) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    emulator.faults.add("error", action="PublishFlow", code=code, http_status=400, times=None)
+    with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 3, "retry_delay": timedelta(0)})) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+    run = run_dag(dag)
+    assert ti_states(run) == {"publish": "failed"}
+    # One request in all: no hook retry, no explaining GetFlow, no Airflow retry.
+    (call,) = emulator.requests()
+    assert (call.action, call.code) == ("PublishFlow", code)
+    text = output(capfd)
+    assert call.request_id in text
+    assert needle in text
+
+
 def test_wrong_secret_fails_fast_with_signature_error(
     emulator: CamsEmulator, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
