@@ -1,25 +1,31 @@
-"""Publish 50 flows through a real Airflow scheduler against the emulator, for each strategy.
+"""Publish N flows through a real Airflow scheduler against the emulator, for each strategy.
 
-Strategies: mapped PublishFlowOperator tasks (paced), one PublishFlowsOperator task holding the whole
-pool (batch), five mapped PublishFlowsOperator chunks of 10 (batch_chunks), and the naive baseline:
-mapped tasks with pacing off (the pool alone). Prints one table: wall time from the first CAMS task
-start to the last CAMS task end, achieved calls/s as a fraction of the 5/s limit, the physical floor
-(50 / 5 = 10 s), the most calls the emulator saw in any 1 s window, and throttled calls.
+Strategies: mapped PublishFlowOperator tasks with the operator's defaults (paced, one call per flow),
+one PublishFlowsOperator task holding the whole pool (batch, ``pool_slots=5``), five mapped
+PublishFlowsOperator chunks of one slot each (batch_chunks), and the naive baseline: mapped tasks with
+pacing off (the pool alone). For each flow count (default 50 and 500, in one run) it prints one table:
+wall time from the first CAMS task start to the last CAMS task end, divided by the physical floor
+(N / 5 s); CAMS calls per second (every call the emulator saw in that span, rejected ones included)
+divided by the 5/s limit; the most calls the emulator saw in any 1 s window (the guarantee: <= 5);
+throttled calls and published flows.
 
-Run: ``make bench`` (or ``.venv/bin/python benchmarks/qps.py [--flows 50] [--executor LocalExecutor]``).
+Run: ``make bench`` (or ``.venv/bin/python benchmarks/qps.py [--flows 50 500] [--executor ...]``).
 Everything listens on 127.0.0.1 and is stopped at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,40 +38,76 @@ STRATEGIES = {
     "batch": "qps_batch",
     "batch_chunks": "qps_batch_chunks",
     "pool_only": "qps_pool_only",
+    # "deploy": "qps_deploy",  # DeployFlowOperator: its DAG goes into benchmarks/dags/cams_qps.py
+}
+LABELS = {
+    "mapped": "mapped PublishFlowOperator (defaults)",
+    "batch": "PublishFlowsOperator, pool_slots=5",
+    "batch_chunks": "5 PublishFlowsOperator chunks, 1 slot each",
+    "pool_only": "pool alone, no pacing (baseline)",
+    "deploy": "DeployFlowOperator",
 }
 RATE = 5.0
+
+
+def machine() -> str:
+    """CPU count and model, and the load average when the run ended (the machine may be shared)."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}; load average {load}"
 
 
 def _ts(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-def run_strategy(stack: AirflowStack, emu: CamsEmulator, dag_id: str, flows: int) -> dict[str, object]:
+def run_strategy(stack: AirflowStack, emu: CamsEmulator, dag_id: str, flows: int) -> dict[str, Any]:
     emu.reset()
     ids = [emu.add_flow(name=f"bench {i}", categories=["OTHER"], with_json=True) for i in range(flows)]
     run_id = stack.trigger(dag_id, conf={"flow_ids": ids})
-    state = stack.wait_for_runs(dag_id, [run_id], timeout=900)[run_id]
+    state = stack.wait_for_runs(dag_id, [run_id], timeout=60 + flows * 2)[run_id]
     tis = [ti for ti in stack.task_instances(dag_id, run_id) if ti["task_id"] == "publish"]
     start = min(_ts(ti["start_date"]) for ti in tis)
     end = max(_ts(ti["end_date"]) for ti in tis)
-    calls = [r for r in emu.requests() if r.action == "PublishFlow"]
-    ok = sum(1 for r in calls if r.code == "OK")
+    requests = emu.requests()
     published = sum(1 for f in emu.flows().values() if f["Status"] == "PUBLISHED")
     wall = end - start
     return {
         "state": state,
+        "flows": flows,
         "wall": wall,
-        "rate": ok / wall,
-        "fraction": ok / wall / RATE,
+        "floor": flows / RATE,
+        "calls": len(requests),
+        "rate": len(requests) / wall,
         "max_window": emu.max_calls_in_window(1.0, include_rejected=True),
-        "throttled": sum(1 for r in emu.requests() if r.code == "System.LimitControl"),
+        "throttled": sum(1 for r in requests if r.code == "System.LimitControl"),
         "published": published,
     }
 
 
+def print_table(flows: int, executor: str, rows: dict[str, dict[str, Any]]) -> None:
+    print(f"\n{flows} flows, limit {RATE:g} calls/s, physical floor {flows / RATE:.1f} s, {executor}")
+    print(
+        f"{'strategy':<44}{'state':<9}{'wall s':>8}{'wall/floor':>11}{'calls':>7}{'calls/s':>9}"
+        f"{'of limit':>10}{'max/1s':>8}{'throttled':>11}{'published':>11}"
+    )
+    for name, r in rows.items():
+        print(
+            f"{LABELS[name]:<44}{r['state']!s:<9}{r['wall']:>8.1f}{r['wall'] / r['floor']:>11.2f}"
+            f"{r['calls']:>7}{r['rate']:>9.2f}{r['rate'] / RATE:>10.0%}{r['max_window']:>8}"
+            f"{r['throttled']:>11}{r['published']:>11}",
+            flush=True,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--flows", type=int, default=50)
+    parser.add_argument("--flows", type=int, nargs="+", default=[50, 500])
     parser.add_argument("--executor", default="LocalExecutor", choices=["LocalExecutor", "CeleryExecutor"])
     parser.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=list(STRATEGIES))
     parser.add_argument("--dump", type=Path, help="write each strategy's request log (JSON) into this folder")
@@ -74,7 +116,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="cams-qps-"))
     dags = home / "dags"
     shutil.copytree(ROOT / "benchmarks" / "dags", dags, ignore=shutil.ignore_patterns("__pycache__"))
-    results: dict[str, dict[str, object]] = {}
+    results: dict[int, dict[str, dict[str, Any]]] = {}
     try:
         with CamsEmulator(access_key_id="bench-ak", access_key_secret="bench-secret-value") as emu:
             base = json.loads(emu.connection_uri_json())
@@ -94,28 +136,25 @@ def main() -> int:
                     flush=True,
                 )
                 run_strategy(stack, emu, STRATEGIES["mapped"], 10)  # the first task slots are cold
-                for name in args.strategies:
-                    print(f"running {name}...", flush=True)
-                    results[name] = run_strategy(stack, emu, STRATEGIES[name], args.flows)
-                    if args.dump:
-                        args.dump.mkdir(parents=True, exist_ok=True)
-                        log = [r.as_dict() for r in emu.requests()]
-                        (args.dump / f"{name}.json").write_text(json.dumps(log, indent=1))
-                        shutil.copytree(stack.log_dir, args.dump / f"{name}-logs", dirs_exist_ok=True)
+                for flows in args.flows:
+                    results[flows] = {}
+                    for name in args.strategies:
+                        print(f"running {name} with {flows} flows...", flush=True)
+                        results[flows][name] = run_strategy(stack, emu, STRATEGIES[name], flows)
+                        if args.dump:
+                            args.dump.mkdir(parents=True, exist_ok=True)
+                            log = [r.as_dict() for r in emu.requests()]
+                            (args.dump / f"{name}-{flows}.json").write_text(json.dumps(log, indent=1))
+                            shutil.copytree(
+                                stack.log_dir, args.dump / f"{name}-{flows}-logs", dirs_exist_ok=True
+                            )
+                    print_table(flows, args.executor, results[flows])
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
-    floor = args.flows / RATE
-    print(f"\n{args.flows} flows, limit {RATE:g} calls/s, physical floor {floor:.1f} s, {args.executor}")
-    print(
-        f"{'strategy':<14}{'state':<9}{'wall s':>8}{'calls/s':>9}{'of limit':>10}{'max/1s':>8}"
-        f"{'throttled':>11}{'published':>11}"
-    )
-    for name, r in results.items():
-        print(
-            f"{name:<14}{r['state']!s:<9}{r['wall']:>8.1f}{r['rate']:>9.2f}{r['fraction']:>10.0%}"
-            f"{r['max_window']:>8}{r['throttled']:>11}{r['published']:>11}"
-        )
+    print(f"\nmachine: {machine()}")
+    for flows, rows in results.items():
+        print_table(flows, args.executor, rows)
     return 0
 
 

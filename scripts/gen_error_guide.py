@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from airflow_provider_cams.vendor.error_codes import ERROR_CODES, ErrorKind  # noqa: E402
+from airflow_provider_cams.vendor.error_codes import ERROR_CODES, ERROR_FAMILIES, ErrorKind  # noqa: E402
 
 TARGET = ROOT / "docs" / "errors.rst"
 
@@ -43,17 +43,49 @@ create, publish, deprecate and delete the flow's state is checked before the act
 """
 
 
+FAMILIES = """
+Families
+--------
+
+A code that is not in the table above is classified by its family, the part before the first dot:
+``InvalidParameter.PageInvalid`` is handled as an invalid request. The source column says where the
+family was seen; anything not on a vendor page is **assumed**.
+
+"""
+
+
+def _table(rows: list[tuple[str, ...]], widths: str) -> list[str]:
+    lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", ""]
+    for row in rows:
+        lines.append(f"   * - {row[0]}")
+        lines.extend(f"     - {cell}" for cell in row[1:])
+    return lines
+
+
 def render() -> str:
-    rows = [("Code", "Source", "What the provider does", "What to do")]
+    rows: list[tuple[str, ...]] = [("Code", "Source", "What the provider does", "What to do")]
     for code, info in ERROR_CODES.items():
         rows.append(
             (f"``{code}``", "documented" if info.documented else "assumed", ACTION[info.kind], info.hint)
         )
-    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 20 10 30 40", ""]
-    for row in rows:
-        lines.append(f"   * - {row[0]}")
-        lines.extend(f"     - {cell}" for cell in row[1:])
-    return HEADER + "\n".join(lines) + "\n"
+    families: list[tuple[str, ...]] = [("Family", "Source", "What the provider does", "What to do")]
+    for prefix, family in ERROR_FAMILIES.items():
+        families.append(
+            (
+                f"``{prefix}.*`` (e.g. ``{family.example}``)",
+                ("documented. " if family.documented else "") + family.source,
+                ACTION[family.kind],
+                family.hint,
+            )
+        )
+    return (
+        HEADER
+        + "\n".join(_table(rows, "20 10 30 40"))
+        + "\n"
+        + FAMILIES
+        + "\n".join(_table(families, "20 30 20 30"))
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

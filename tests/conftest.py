@@ -18,7 +18,14 @@ os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
 for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_var, None)
 
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
 import pytest  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.harness.object_store import LocalS3
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -35,3 +42,25 @@ def airflow_db() -> str:
     db.initdb()
     reuse_in_process_execution_api()  # one in-process Execution API app per session on 3.1/3.2, as 3.3
     return _HOME
+
+
+@pytest.fixture(scope="session")
+def local_s3() -> Iterator[LocalS3]:
+    """One real S3 server (moto) per test process.
+
+    Airflow caches object-storage filesystems per connection id for the life of the process, so a
+    second server behind the same ``flow_store`` connection would never be reached: share one.
+    """
+    from tests.harness.object_store import LocalS3
+
+    with LocalS3() as server:
+        yield server
+
+
+@pytest.fixture
+def flow_store(local_s3: LocalS3, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh versioned bucket, reachable through the ``flow_store`` connection; returns its name."""
+    bucket = f"flows-{uuid.uuid4().hex[:10]}"
+    local_s3.create_bucket(bucket)
+    monkeypatch.setenv("AIRFLOW_CONN_FLOW_STORE", local_s3.connection_json())
+    return bucket

@@ -175,8 +175,10 @@ class CamsHook(BaseHook):
             )
         pacer = CallPacer.for_pool_task(self.pool_slots)
         self.log.info(
-            "Pacing CAMS calls for pool %r: %.2f s apart (%d of %d slots, %g calls/s).",
+            "Pacing CAMS calls for pool %r: at most %d per %.2f s, counted from their returns "
+            "(%d of %d slots, %g calls/s).",
             self.pool,
+            pacer.window,
             pacer.interval,
             self.pool_slots,
             pool_size(s.rate_limit),
@@ -353,9 +355,10 @@ class CamsHook(BaseHook):
     ) -> FlowTransition:
         """Publish a flow (DRAFT -> PUBLISHED), idempotently.
 
-        With ``check_first`` (the default) GetFlow runs first: a PUBLISHED flow is reported as such and
-        no PublishFlow is sent; a DEPRECATED flow fails at once. Without it PublishFlow is sent
-        directly (one call less) and a rejection is explained by a GetFlow. In both cases a PublishFlow
+        With ``check_first`` (the hook's default) GetFlow runs first: a PUBLISHED flow is reported as
+        such and no PublishFlow is sent; a DEPRECATED flow fails at once. Without it PublishFlow is sent
+        directly (one call less) and a rejection is explained by a GetFlow; the operators do that on a
+        task's first try and check first on its retries. In both cases a PublishFlow
         whose outcome is unknown (timeout, dropped connection, 5xx) is re-sent only after GetFlow says
         the flow is still not PUBLISHED.
         """

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from airflow_provider_cams.exceptions import (
     CamsValidationError,
     api_error_class,
 )
+from airflow_provider_cams.utils.metrics import CallCounters
 from airflow_provider_cams.utils.rate import CallPacer
 from airflow_provider_cams.vendor.actions import API_VERSION, FLOW_ACTIONS
 
@@ -122,6 +124,7 @@ class Transport:
         self.pacer = pacer
         self.policy = policy
         self.log = log
+        self.counters = CallCounters()  # also emitted as Airflow metrics (utils/metrics.py)
 
     # --------------------------------------------------------------- the two entry points
     def call(
@@ -148,11 +151,11 @@ class Transport:
                     exchange.outcome_unknown = False
                 request = self._request(exchange)  # SDK set-up before the pacing wait
                 waited = self.pacer.before_call()
+                self.counters.record_wait(action, waited)
                 if waited > 0.05:
                     self.log.info("Waited %.2f s for the account's call rate before %s.", waited, action)
                 with self._sending(exchange):
-                    response = self._client().call_api(*request)
-                return check_response(action, response)
+                    return check_response(action, self._client().call_api(*request))
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
     async def acall(
@@ -165,24 +168,33 @@ class Transport:
         async for attempt in AsyncRetrying(**self._retry_kwargs(exchange, max_attempts)):
             with attempt:
                 request = self._request(exchange)
-                await asyncio.sleep(self.pacer.wait_time())
+                waited = self.pacer.wait_time()
+                await asyncio.sleep(waited)
+                self.counters.record_wait(action, waited)
                 with self._sending(exchange):
-                    response = await self._client().call_api_async(*request)
-                return check_response(action, response)
+                    return check_response(action, await self._client().call_api_async(*request))
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
     # --------------------------------------------------------------- shared steps
     @contextmanager
     def _sending(self, exchange: Exchange) -> Iterator[None]:
-        """Around one HTTP exchange: SDK errors become typed errors; the pacer learns the call returned."""
+        """Around one HTTP exchange and its check: SDK errors become typed errors, the pacer learns the
+        call returned, and the call is counted by outcome (metrics)."""
+        started = time.monotonic()
+        outcome = "interrupted"  # cancelled (trigger) or interrupted before an answer
         try:
             yield
-        except CamsError:
+            outcome = "ok"
+        except CamsError as exc:
+            outcome = outcome_of(exc)
             raise
         except Exception as exc:
-            raise translate_sdk_error(exchange.action, exc) from None
+            error = translate_sdk_error(exchange.action, exc)
+            outcome = outcome_of(error)
+            raise error from None
         finally:
             self.pacer.after_call()
+            self.counters.record_call(exchange.action, outcome, time.monotonic() - started)
 
     def _request(self, exchange: Exchange) -> tuple[Any, Any, Any]:
         from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
@@ -207,13 +219,14 @@ class Transport:
             | stop_after_delay(self.policy.retry_budget),
             "wait": self.policy.wait,
             "retry": retry_if_exception(exchange.should_retry),
-            "before_sleep": self._log_retry,
+            "before_sleep": lambda state: self._log_retry(state, exchange.action),
             "reraise": True,
         }
 
-    def _log_retry(self, state: RetryCallState) -> None:
+    def _log_retry(self, state: RetryCallState, action: str) -> None:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
+        self.counters.record_retry(action)
         self.log.warning(
             "CAMS call attempt %d failed (%s); retrying in %.2f s.", state.attempt_number, _short(exc), wait
         )
@@ -332,6 +345,15 @@ def _never_sent(exc: BaseException) -> bool:
             or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
         )
     return False
+
+
+def outcome_of(exc: BaseException) -> str:
+    """The ``outcome`` tag of a failed call: the error's kind, ``no_response`` or ``error``."""
+    if isinstance(exc, CamsApiError):
+        return str(exc.kind.value)
+    if isinstance(exc, CamsTransportError):
+        return "no_response"
+    return "error"
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -33,7 +33,10 @@ class CamsBaseOperator(CamsHookMixin, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         self.clear_links(context)
-        return self.execute_cams(context)
+        try:
+            return self.execute_cams(context)
+        finally:
+            self.log_call_summary()
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         raise NotImplementedError

@@ -105,32 +105,47 @@ class CreateFlowOperator(CamsBaseOperator):
 
 
 class PublishFlowOperator(FlowOperator):
-    """Publish a WhatsApp Flow (DRAFT -> PUBLISHED).
+    """Publish a WhatsApp Flow (DRAFT -> PUBLISHED) with one CAMS call.
 
-    Idempotent: a flow that is already PUBLISHED succeeds without a second PublishFlow, a DEPRECATED
-    flow fails with a message saying why, and after a timeout the retry checks before re-sending.
+    The first try sends PublishFlow directly: one call per flow against the account's rate. Idempotent
+    all the same: a flow that is already PUBLISHED (a re-run) makes CAMS reject the PublishFlow, and a
+    GetFlow then explains it, so the task succeeds with ``already_published: true`` and no flow is ever
+    published twice; a DEPRECATED flow fails with a message saying why; after a timeout the hook reads
+    the flow before re-sending.
 
     :param flow_id: the flow to publish (templated), e.g. ``create.output["flow_id"]``.
     :param cust_space_id: CustSpaceId (templated); falls back to the connection's.
-    :param check_first: read the flow's status (GetFlow) before publishing, so that re-runs send no
-        second PublishFlow. ``False`` saves that call (half the calls per flow against the account's
-        rate limit); a re-run then sends a PublishFlow that CAMS rejects, and a GetFlow explains it.
+    :param check_first: read the flow's status (GetFlow) before publishing. ``None`` (the default): only
+        when the task is retried (``try_number > 1``), where the first try may already have published
+        it. ``True``: always (two calls per flow; a re-run then sends no PublishFlow at all).
+        ``False``: never, not even on retries.
     """
 
     verb = "Publishing"
 
-    def __init__(self, *, flow_id: str, check_first: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *, flow_id: str, check_first: bool | None = None, **kwargs: Any) -> None:
         super().__init__(flow_id=flow_id, **kwargs)
         self.check_first = check_first
 
+    def execute_cams(self, context: Context) -> dict[str, Any]:
+        self._check_first_now = resolve_check_first(self.check_first, context)
+        return super().execute_cams(context)
+
     def act(self, ref: FlowRef) -> FlowOutcome:
-        published = self.hook.publish_flow(ref, check_first=self.check_first)
+        published = self.hook.publish_flow(ref, check_first=self._check_first_now)
         self.log.info(
             "Flow %s is PUBLISHED%s.",
             ref.flow_id,
-            " (it already was: no second PublishFlow sent)" if published.already_done else "",
+            " (it already was: no second PublishFlow applied)" if published.already_done else "",
         )
         return FlowOutcome(transition_to_xcom(published), published.request_id, published.flow)
+
+
+def resolve_check_first(check_first: bool | None, context: Context) -> bool:
+    """``check_first`` for this try: as given, or (None) only when the task is retried."""
+    if check_first is not None:
+        return bool(check_first)
+    return bool(context["ti"].try_number > 1)
 
 
 class DeprecateFlowOperator(FlowOperator):
@@ -293,12 +308,13 @@ class PublishFlowsOperator(CamsBaseOperator):
     fail the same way); any other error is recorded for its flow and the batch goes on.
 
     :param flow_ids: the flows to publish (templated; a list, e.g. from an upstream XCom).
-    :param check_first: as for :class:`PublishFlowOperator` (always on when the task is retried).
+    :param check_first: as for :class:`PublishFlowOperator`: ``None`` (the default) reads each flow
+        first only when the task is retried; ``True`` always, ``False`` never.
     """
 
     template_fields: Sequence[str] = cams_template_fields("flow_ids")
 
-    def __init__(self, *, flow_ids: list[str], check_first: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, flow_ids: list[str], check_first: bool | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.flow_ids = flow_ids
         self.check_first = check_first
@@ -315,7 +331,7 @@ class PublishFlowsOperator(CamsBaseOperator):
         # Every id is checked before the first request: a bad one fails the batch, not half of it.
         refs = [self.hook.flow_ref(f, space, param=f"flow_ids[{i}]") for i, f in enumerate(self.flow_ids)]
         flows = {ref.flow_id: ref for ref in refs}
-        check_first = self.check_first or context["ti"].try_number > 1
+        check_first = resolve_check_first(self.check_first, context)
         self.log.info("Publishing %d flow(s), %d slot(s) of the pool.", len(flows), self.pool_slots)
         results: dict[str, dict[str, Any]] = {}
         for flow_id, ref in flows.items():

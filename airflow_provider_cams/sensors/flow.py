@@ -88,6 +88,12 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         return PokeReturnValue(is_done=verdict == "done", xcom_value=flow)
 
     def execute(self, context: Context) -> Any:
+        try:
+            return self._execute(context)
+        finally:
+            self.log_call_summary()  # before deferring too: the trigger's calls are the triggerer's
+
+    def _execute(self, context: Context) -> Any:
         self.clear_links(context)
         if not self.deferrable:
             return super().execute(context)

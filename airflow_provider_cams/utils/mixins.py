@@ -39,6 +39,7 @@ class CamsHookMixin:
     cams_conn_id: str
     cust_space_id: str | None
     hook_params: dict[str, Any]
+    log: Any
 
     def init_cams(
         self, cams_conn_id: str, cust_space_id: str | None, hook_params: dict[str, Any] | None
@@ -68,6 +69,13 @@ class CamsHookMixin:
     def hook(self) -> CamsHook:
         """One hook per task run, built on first use; it paces calls for the task's pool share."""
         return CamsHook(**self._hook_parameters)
+
+    def log_call_summary(self) -> None:
+        """One line per task: calls, throttled calls, retries and pacing waits of its hook, if it made any."""
+        hook = self.__dict__.get("hook")  # never build a hook (or read a connection) just for this
+        transport = hook.__dict__.get("transport") if hook is not None else None
+        if transport is not None:
+            self.log.info("%s.", transport.counters.summary())
 
     def clear_links(self, context: Any) -> None:
         for link in FLOW_LINKS:

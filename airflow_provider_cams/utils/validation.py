@@ -15,6 +15,8 @@ from airflow_provider_cams.vendor.actions import FLOW_CATEGORIES
 MAX_ID_LENGTH = 128
 MAX_NAME_LENGTH = 200
 MAX_URL_LENGTH = 2048
+# Jinja's delimiters: no CAMS id, name or URL contains them, a template that was not rendered does.
+TEMPLATE_MARKERS = ("{{", "}}", "{%", "%}")
 
 
 def _has_control(value: str) -> bool:
@@ -44,6 +46,13 @@ def check_text(param: str, value: Any, max_length: int, what: str) -> str:
             f"{param} {value!r:.80} is not valid Unicode text (a lone surrogate, e.g. half of an emoji); "
             "pass the whole character."
         ) from None
+    marker = next((m for m in TEMPLATE_MARKERS if m in value), None)
+    if marker is not None:
+        raise CamsValidationError(
+            f"{param} {value!r:.80} contains {marker!r}: it looks like an unrendered Jinja template. Was "
+            "it rendered twice (a template whose value is itself a template), or passed to an argument "
+            "that is not templated? Pass the rendered value."
+        )
     if len(value) > max_length:
         raise CamsValidationError(
             f"{param} is {len(value)} characters long; the limit is {max_length}. Check that the right "

@@ -1,9 +1,11 @@
 """Every CAMS error code the provider knows: what it means, what we do, what the user should do.
 
-``documented`` is True only for codes on the vendor's CAMS reference pages. The others are Alibaba
+``documented`` is True only for codes on the vendor's CAMS flow reference pages. The others are Alibaba
 Cloud gateway codes or codes the bundled emulator uses where CAMS documents nothing (ASSUMED).
-This table drives the exception type, the retry decision and the hint in every failure message,
-and the error guide in the docs.
+Codes not in the table are classified by their family, the part before the first dot
+(``ERROR_FAMILIES``: ``InvalidParameter.PageInvalid`` is an invalid request). These tables drive
+the exception type, the retry decision and the hint in every failure message, and the error guide in
+the docs.
 """
 
 from __future__ import annotations
@@ -77,10 +79,14 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ErrorKind.AUTH, False, "The STS token belongs to another AccessKey ID: update both together."
     ),
     "InvalidTimeStamp.Expired": ErrorCode(
-        ErrorKind.TRANSIENT, False, "The request date was rejected: check the worker's clock (NTP)."
+        ErrorKind.AUTH,
+        False,
+        "CAMS refused the request's date: the worker's clock is off (the gateway accepts about 15 "
+        "minutes of difference). Synchronise the worker's clock with NTP (e.g. chrony or "
+        "systemd-timesyncd); a retry with the same clock fails the same way.",
     ),
     "InvalidTimeStamp.Format": ErrorCode(
-        ErrorKind.INVALID, False, "The request date format was rejected; report a provider bug."
+        ErrorKind.AUTH, False, "The request date format was rejected; report a provider bug."
     ),
     "SignatureNonceUsed": ErrorCode(
         ErrorKind.TRANSIENT, False, "A signature nonce was reused; a fresh request is signed on retry."
@@ -137,15 +143,105 @@ ERROR_CODES: dict[str, ErrorCode] = {
 }
 
 
+CHATAPP_ERROR_PAGE = "https://www.alibabacloud.com/help/en/chatapp/developer-reference/api-error-codes"
+CHATAPP_ERROR_PAGE_ZH = "https://help.aliyun.com/zh/chatapp/developer-reference/api-error-codes"
+
+
+@dataclass(frozen=True)
+class ErrorFamily:
+    """Codes sharing a prefix (``InvalidParameter.*``): how the ones not listed one by one are treated.
+
+    ``source`` says where the family is seen: a vendor page, or why it is ASSUMED.
+    """
+
+    kind: ErrorKind
+    documented: bool
+    example: str
+    source: str
+    hint: str
+
+
+ERROR_FAMILIES: dict[str, ErrorFamily] = {
+    "InvalidParameter": ErrorFamily(
+        ErrorKind.INVALID,
+        True,
+        "InvalidParameter.PageInvalid",
+        f"ChatApp API error codes ({CHATAPP_ERROR_PAGE}): some 30 InvalidParameter.* codes (message "
+        "and template checks such as InvalidParameter.PageInvalid); none is specific to flows.",
+        "CAMS rejected a parameter; the code names which check failed (see the message). Fix the "
+        "value in the DAG: retrying sends the same value and fails the same way.",
+    ),
+    "MissingParameter": ErrorFamily(
+        ErrorKind.INVALID,
+        False,
+        "MissingParameter.FlowId",
+        "ASSUMED: an Alibaba Cloud gateway family (the code names the parameter); not on the CAMS "
+        "pages. The provider checks required parameters before sending, so seeing one is a provider bug.",
+        "A required parameter was not sent: check the task's arguments, and report a provider bug if "
+        "they are set.",
+    ),
+    "Authentication": ErrorFamily(
+        ErrorKind.AUTH,
+        True,
+        "Authentication.NoAuth",
+        f"ChatApp API error codes, Chinese edition ({CHATAPP_ERROR_PAGE_ZH}): Authentication.NoAuth, "
+        "'you have no permission to perform this operation'.",
+        "This AccessKey may not perform the operation: check the connection's AccessKey, the RAM "
+        "user's permissions (cams:<Action>, e.g. policy AliyunCAMSFullAccess) and that the "
+        "CustSpaceId belongs to this account.",
+    ),
+    "InvalidTimeStamp": ErrorFamily(
+        ErrorKind.AUTH,
+        False,
+        "InvalidTimeStamp.Expired",
+        "ASSUMED to apply to CAMS: an Alibaba Cloud gateway family, not on the CAMS pages. Alibaba's SDK "
+        "team answers that the gateway rejects a request whose timestamp is too far from the server's "
+        "time (15 minutes) and that the fix is the local clock (https://developer.aliyun.com/ask/128316).",
+        "CAMS refused the request's date: synchronise the worker's clock with NTP (e.g. chrony or "
+        "systemd-timesyncd). Retrying with the same clock fails the same way.",
+    ),
+    "Throttling": ErrorFamily(
+        ErrorKind.THROTTLED,
+        False,
+        "Throttling.User",
+        "ASSUMED: Alibaba Cloud gateway throttling codes (Throttling, Throttling.User, Throttling.Api).",
+        "Throttled by the gateway; retried with backoff.",
+    ),
+    "ServiceUnavailable": ErrorFamily(
+        ErrorKind.TRANSIENT,
+        False,
+        "ServiceUnavailable.Busy",
+        "ASSUMED: Alibaba Cloud gateway codes for a temporarily unavailable service.",
+        "CAMS is unavailable; retried with backoff.",
+    ),
+    "InternalError": ErrorFamily(
+        ErrorKind.TRANSIENT,
+        False,
+        "InternalError.Timeout",
+        "ASSUMED: Alibaba Cloud gateway codes for a server-side failure.",
+        "CAMS had an internal error; retried with backoff.",
+    ),
+}
+
+
+def family_of(code: str) -> str:
+    """The family of a code: the part before the first dot (``InvalidParameter.PageInvalid``)."""
+    return code.split(".", 1)[0]
+
+
 def lookup(code: str | None) -> ErrorCode | None:
-    """Find a code, also by family (``Throttling.Foo`` -> throttled, ``InternalError.X`` -> transient)."""
+    """Find a code, else its family (``InvalidParameter.X`` -> invalid, ``Throttling.Foo`` -> throttled).
+
+    An exact entry wins; a family's entry carries the family's kind and hint.
+    """
     if not code:
         return None
     if code in ERROR_CODES:
         return ERROR_CODES[code]
-    family = code.split(".", 1)[0]
-    if family.startswith("Throttling"):
-        return ERROR_CODES["Throttling"]
-    if family in ("ServiceUnavailable", "InternalError"):
-        return ERROR_CODES[family]
-    return None
+    prefix = family_of(code)
+    if prefix.startswith("Throttling"):  # e.g. ThrottlingUser: gateways spell it more than one way
+        prefix = "Throttling"
+    family = ERROR_FAMILIES.get(prefix)
+    if family is None:
+        return None
+    return ErrorCode(family.kind, family.documented, family.hint)

@@ -141,6 +141,28 @@ CASES = [
         publish(flow_id=EMPTY_TEMPLATE),
         ("flow_id is empty", "check that the template renders a value"),
     ),
+    # A param's value is not rendered again: "{{ params.raw }}" renders to the literal text "{{ x }}",
+    # which is what a value rendered twice, or passed to a field that is not templated, looks like.
+    Case(
+        "publish-flow_id-unrendered-template",
+        publish(flow_id="{{ params.raw }}", params={"raw": "{{ x }}"}),
+        ("flow_id '{{ x }}'", "looks like an unrendered Jinja template", "rendered twice", "not templated"),
+    ),
+    Case(
+        "publish-flow_id-unrendered-closing-braces",
+        publish(flow_id="{{ params.raw }}", params={"raw": "1234}}"}),
+        ("flow_id", "contains '}}'", "unrendered Jinja template"),
+    ),
+    Case(
+        "publish-cust_space_id-unrendered-statement",
+        publish(cust_space_id="{{ params.raw }}", params={"raw": "{% if x %}cams-1{% endif %}"}),
+        ("cust_space_id", "contains '{%'", "unrendered Jinja template"),
+    ),
+    Case(
+        "create-flow_name-unrendered-template",
+        create(flow_name="{{ params.raw }}", params={"raw": "signup {{ run_id }}"}),
+        ("flow_name", "unrendered Jinja template"),
+    ),
     Case("publish-cust_space_id-empty", publish(cust_space_id=""), ("cust_space_id is empty",)),
     Case(
         "publish-cust_space_id-template-renders-empty",

@@ -22,7 +22,6 @@ from airflow.sdk import DAG
 from airflow_provider_cams.operators.flow import DeployFlowOperator
 from airflow_provider_cams.testing import CamsEmulator, FaultKind
 from tests.dag_helpers import run_dag, ti_states
-from tests.harness.object_store import LocalS3
 from tests.provider.conftest import dag_kwargs
 
 FLOW = Path(__file__).resolve().parents[2] / "example_dags" / "flows" / "signup.json"
@@ -31,25 +30,25 @@ KINDS = [k.value for k in FaultKind if k is not FaultKind.ERROR]
 
 
 @pytest.fixture
-def chaos(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CamsEmulator, LocalS3]]:
-    with LocalS3() as s3, CamsEmulator(access_key_id="soak-ak", access_key_secret="soak-sk") as emu:
-        s3.create_bucket("flows")
+def chaos(
+    airflow_db: str, monkeypatch: pytest.MonkeyPatch, flow_store: str
+) -> Iterator[tuple[CamsEmulator, str]]:
+    with CamsEmulator(access_key_id="soak-ak", access_key_secret="soak-sk") as emu:
         conn = json.loads(emu.connection_uri_json())
         conn["extra"].update({"pacing": False, "read_timeout": 1.5})  # pacing is proven elsewhere
         monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", json.dumps(conn))
-        monkeypatch.setenv("AIRFLOW_CONN_FLOW_STORE", s3.connection_json())
         emu.set_rate_limit(None)  # every failure is an injected one
-        yield emu, s3
+        yield emu, flow_store
 
 
-def _deploy(flow_json: str) -> Any:
+def _deploy(flow_json: str, bucket: str) -> Any:
     with DAG(f"deploy_soak_{uuid.uuid4().hex[:8]}", **dag_kwargs()) as dag:
         DeployFlowOperator.partial(
             task_id="deploy",
             flow_name="signup",
             categories=["SIGN_UP"],
             flow_json=flow_json,
-            json_store="s3://flows/soak/",
+            json_store=f"s3://{bucket}/soak/",
             json_store_conn_id="flow_store",
             retries=8,
             retry_delay=timedelta(seconds=0),
@@ -60,9 +59,9 @@ def _deploy(flow_json: str) -> Any:
 
 @pytest.mark.parametrize("published_update", ["reject", "revert_to_draft"])
 def test_every_deploy_converges_under_faults(
-    chaos: tuple[CamsEmulator, LocalS3], tmp_path: Path, published_update: str
+    chaos: tuple[CamsEmulator, str], tmp_path: Path, published_update: str
 ) -> None:
-    emu, _ = chaos
+    emu, bucket = chaos
     emu.set_published_update(published_update)
     path = tmp_path / "signup.json"
     path.write_bytes(FLOW.read_bytes())
@@ -73,7 +72,7 @@ def test_every_deploy_converges_under_faults(
             flow["screens"][0]["title"] = "Join us, version 2"
             path.write_text(json.dumps(flow, indent=1))
         emu.faults.random(0.3, kinds=KINDS, seed=7 + version, delay=2.0)
-        run = _deploy(str(path))
+        run = _deploy(str(path), bucket)
         injected.update(emu.faults.injected())
         emu.faults.clear()
         assert set(ti_states(run).values()) == {"success"}, ti_states(run)

@@ -1,10 +1,11 @@
 """The rate guarantee on a real Airflow deployment (api-server, dag-processor, scheduler; SQLite).
 
-Three concurrent DAG runs, each with 10 mapped PublishFlowOperator tasks and a status reader, share
-the account's pool; the emulator enforces 5 calls/s and records every call. Paced: every task
-succeeds, nothing is throttled, no 1 s window holds more than 5 calls. Unpaced (negative control, the
-pool alone): the same load puts more than 5 calls into some 1 s window. Once with LocalExecutor, once
-with CeleryExecutor and two workers (``make test-distributed``).
+Three concurrent DAG runs, each with 10 mapped PublishFlowOperator tasks, a PublishFlowsOperator
+publishing 6 flows with 2 slots (windowed pacing) and a status reader, share the account's pool; the
+emulator enforces 5 calls/s and records every call. Paced: every task succeeds, nothing is throttled,
+no 1 s window holds more than 5 calls. Unpaced (negative control, the pool alone): the same load puts
+more than 5 calls into some 1 s window. Once with LocalExecutor, once with CeleryExecutor and two
+workers (``make test-distributed``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tests.harness.airflow_stack import AirflowStack
 pytestmark = [pytest.mark.scheduler, pytest.mark.timeout(900)]
 
 DAGS = Path(__file__).parent / "dags"
-RUNS, PER_RUN = 3, 10
+RUNS, PER_RUN, PER_BATCH = 3, 10, 6
 
 
 def connections(emu: CamsEmulator) -> dict[str, str]:
@@ -72,7 +73,11 @@ def run_load(stack: AirflowStack, emu: CamsEmulator, dag_id: str) -> dict[str, s
     confs = []
     for _ in range(RUNS):
         ids = [emu.add_flow(name=f"proof {i}", categories=["OTHER"], with_json=True) for i in range(PER_RUN)]
-        confs.append({"flow_ids": ids, "reader_flow_id": ids[0]})
+        batch = [
+            emu.add_flow(name=f"proof batch {i}", categories=["OTHER"], with_json=True)
+            for i in range(PER_BATCH)
+        ]
+        confs.append({"flow_ids": ids, "batch_flow_ids": batch, "reader_flow_id": ids[0]})
     run_ids = [stack.trigger(dag_id, conf=conf) for conf in confs]
     return stack.wait_for_runs(dag_id, run_ids, timeout=600)
 
@@ -82,7 +87,8 @@ def test_paced_pool_keeps_every_second_within_the_limit(stack: AirflowStack, emu
     assert set(states.values()) == {"success"}, states
     calls = emulator.requests()
     assert [c for c in calls if c.code == "System.LimitControl"] == []
-    assert len(emulator.requests(action="PublishFlow")) == RUNS * PER_RUN
+    # One call per flow: PublishFlow only (no GetFlow first on a first try), published once each.
+    assert len(emulator.requests(action="PublishFlow")) == RUNS * (PER_RUN + PER_BATCH)
     assert len(emulator.requests(action="GetFlow")) >= RUNS  # the readers
     assert all(f["Status"] == "PUBLISHED" for f in emulator.flows().values())
     assert emulator.max_calls_in_window(1.0, include_rejected=True) <= 5

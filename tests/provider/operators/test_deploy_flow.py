@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +25,14 @@ BUCKET = "whatsapp-flows"
 WRITES = ("CreateFlow", "ModifyFlow", "UpdateFlowJSONAsset", "PublishFlow", "DeprecateFlow", "DeleteFlow")
 
 
-@pytest.fixture(scope="module")
-def s3() -> Iterator[LocalS3]:
-    with LocalS3() as server:
-        yield server
+@pytest.fixture
+def s3(local_s3: LocalS3) -> LocalS3:
+    return local_s3
 
 
 @pytest.fixture
-def store(s3: LocalS3, monkeypatch: pytest.MonkeyPatch) -> str:
-    bucket = f"{BUCKET}-{uuid.uuid4().hex[:8]}"
-    s3.create_bucket(bucket)
-    monkeypatch.setenv("AIRFLOW_CONN_FLOW_STORE", s3.connection_json())
-    return bucket
+def store(flow_store: str) -> str:
+    return flow_store
 
 
 def deploy(flow_json: Any, bucket: str, **kwargs: Any) -> Any:

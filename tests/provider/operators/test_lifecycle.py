@@ -78,7 +78,8 @@ def test_publish_task_carries_console_and_preview_links(emulator: CamsEmulator) 
     flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     CamsHook().get_flow_preview_url(flow_id)  # GetFlow shows a preview URL once one was issued
     with DAG(_dag_id(), **dag_kwargs()) as dag:
-        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+        # The preview URL comes from GetFlow, which the default sends only on retries.
+        PublishFlowOperator(task_id="publish", flow_id=flow_id, check_first=True)
     run = run_dag(dag)
     assert ti_states(run) == {"publish": "success"}
     console = xcom(run, "publish", key="cams_flow_console_url")
@@ -88,13 +89,27 @@ def test_publish_task_carries_console_and_preview_links(emulator: CamsEmulator) 
     assert xcom(run, "publish", key="_link_CamsFlowPreviewLink") == emulator.flows()[flow_id]["PreviewUrl"]
 
 
+def test_publish_with_defaults_carries_the_console_link_only(emulator: CamsEmulator) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+    run = run_dag(dag)
+    assert [r.action for r in emulator.requests()] == ["PublishFlow"]
+    assert flow_id in xcom(run, "publish", key="_link_CamsFlowConsoleLink")
+    assert not xcom(run, "publish", key="_link_CamsFlowPreviewLink")
+
+
 def test_rerunning_lifecycle_steps_doubles_nothing(emulator: CamsEmulator) -> None:
     flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id)
     for _ in range(2):
         assert ti_states(run_dag(dag)) == {"publish": "success"}
-    assert [r.code for r in emulator.requests(action="PublishFlow")] == ["OK"]
+    # The re-run's PublishFlow is rejected (and explained by a GetFlow): the flow is published once.
+    assert [(r.code, r.applied) for r in emulator.requests(action="PublishFlow")] == [
+        ("OK", True),
+        ("Flow.StatusNotSupport", False),
+    ]
 
     with DAG(_dag_id(), **dag_kwargs()) as dag2:
         DeprecateFlowOperator(task_id="deprecate", flow_id=flow_id)
@@ -189,6 +204,32 @@ def test_batch_publish_reports_each_flow_and_fails_on_partial_failure(emulator: 
     assert "DEPRECATED" in xcom(run, "batch", key=old)["error"]
     applied = [r.params["FlowId"] for r in emulator.requests(action="PublishFlow") if r.applied]
     assert sorted(applied) == sorted([*good, last]), "a failing flow does not stop the batch"
+
+
+def test_batch_publish_sends_one_call_per_flow_and_its_retry_skips_what_is_published(
+    emulator: CamsEmulator,
+) -> None:
+    from airflow_provider_cams.operators.flow import PublishFlowsOperator
+
+    flows = [emulator.add_flow(name=f"b{i}", categories=["OTHER"]) for i in range(3)]
+    # The first PublishFlow fails with a code retrying inside the task cannot heal: that flow fails,
+    # the batch goes on, and the task fails at the end; Airflow retries it.
+    emulator.faults.add("error", action="PublishFlow", code="Some.UnknownCode", http_status=400)
+    default_args = {"retries": 1, "retry_delay": timedelta(0)}
+    with DAG(_dag_id(), **dag_kwargs(default_args=default_args)) as dag:
+        PublishFlowsOperator(task_id="batch", flow_ids=flows)
+    run = run_dag(dag)
+    assert ti_states(run) == {"batch": "success"}
+    calls = [(r.action, r.params["FlowId"], r.code) for r in emulator.requests()]
+    first_try = [("PublishFlow", f, "Some.UnknownCode" if f == flows[0] else "OK") for f in flows]
+    retry = [
+        ("GetFlow", flows[0], "OK"),
+        ("PublishFlow", flows[0], "OK"),
+        ("GetFlow", flows[1], "OK"),
+        ("GetFlow", flows[2], "OK"),
+    ]
+    assert calls == first_try + retry
+    assert [xcom(run, "batch", key=f)["already_published"] for f in flows] == [False, True, True]
 
 
 @pytest.mark.parametrize("flow_ids", ["123", [], ["1", ""], None])

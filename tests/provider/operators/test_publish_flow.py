@@ -49,8 +49,10 @@ def test_create_then_publish_through_output_and_jinja(emulator: CamsEmulator) ->
     json.dumps(created)
 
     published = xcom(run, "publish")
+    # The second task sends PublishFlow once (check_first only on retries): CAMS rejects it, GetFlow
+    # explains it, and the flow is published once.
     publish_calls = emulator.requests(action="PublishFlow")
-    assert len(publish_calls) == 1, "publishing twice must send one PublishFlow"
+    assert [(c.code, c.applied) for c in publish_calls] == [("OK", True), ("Flow.StatusNotSupport", False)]
     assert published == {
         "flow_id": flow_id,
         "cust_space_id": None,
@@ -93,16 +95,71 @@ def test_cust_space_id_falls_back_to_the_connections(
     assert {r.params.get("CustSpaceId") for r in emulator.requests()} == {"cams-conn1"}
 
 
+def test_first_try_sends_one_call_per_flow(emulator: CamsEmulator) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+    run = run_dag(dag)
+    assert ti_states(run) == {"publish": "success"}
+    assert [(r.action, r.code) for r in emulator.requests()] == [("PublishFlow", "OK")]
+    assert xcom(run, "publish")["already_published"] is False
+
+
+def test_rerun_of_a_published_flow_succeeds_without_a_second_publish(emulator: CamsEmulator) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], status="PUBLISHED")
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+    run = run_dag(dag)
+    assert ti_states(run) == {"publish": "success"}
+    # PublishFlow is rejected (nothing applied), and GetFlow explains the rejection.
+    assert [(r.action, r.code) for r in emulator.requests()] == [
+        ("PublishFlow", "Flow.StatusNotSupport"),
+        ("GetFlow", "OK"),
+    ]
+    assert not emulator.requests(action="PublishFlow")[0].applied
+    assert xcom(run, "publish")["already_published"] is True
+
+
+def test_a_retried_task_reads_the_flow_first_and_publishes_once(emulator: CamsEmulator) -> None:
+    # Try 1: PublishFlow is applied, then CAMS answers 500 and the hook has no attempt left to reconcile:
+    # the task fails. Try 2 (try_number 2) reads the flow first and sends no second PublishFlow.
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    emulator.faults.add("server_error_after_apply", action="PublishFlow")
+    default_args = {"retries": 1, "retry_delay": timedelta(0)}
+    with DAG(_dag_id(), **dag_kwargs(default_args=default_args)) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id, hook_params={"max_attempts": 1})
+    run = run_dag(dag)
+    assert ti_states(run) == {"publish": "success"}
+    assert [(r.action, r.code) for r in emulator.requests()] == [
+        ("PublishFlow", "InternalError"),
+        ("GetFlow", "OK"),
+    ]
+    assert emulator.requests(action="PublishFlow")[0].applied
+    assert xcom(run, "publish")["already_published"] is True
+
+
+@pytest.mark.parametrize(
+    ("check_first", "expected"),
+    [
+        (None, [("PublishFlow", "Flow.StatusNotSupport"), ("GetFlow", "OK")]),
+        (False, [("PublishFlow", "Flow.StatusNotSupport"), ("GetFlow", "OK")]),
+        (True, [("GetFlow", "OK")]),
+    ],
+)
 def test_publishing_a_deprecated_flow_fails_and_says_why(
-    emulator: CamsEmulator, capfd: pytest.CaptureFixture[str]
+    emulator: CamsEmulator,
+    capfd: pytest.CaptureFixture[str],
+    check_first: bool | None,
+    expected: list[tuple[str, str]],
 ) -> None:
     flow_id = emulator.add_flow(name="old", categories=["OTHER"], status="DEPRECATED")
     with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 2, "retry_delay": timedelta(0)})) as dag:
-        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+        PublishFlowOperator(task_id="publish", flow_id=flow_id, check_first=check_first)
     run = run_dag(dag)
     assert ti_states(run) == {"publish": "failed"}
-    assert emulator.requests(action="PublishFlow") == []
-    assert len(emulator.requests(action="GetFlow")) == 1, "no Airflow retry for a DEPRECATED flow"
+    # One try only (no Airflow retry for a DEPRECATED flow), and nothing applied.
+    assert [(r.action, r.code) for r in emulator.requests()] == expected
+    assert emulator.flows()[flow_id]["Status"] == "DEPRECATED"
     text = output(capfd)
     assert f"Flow {flow_id} is DEPRECATED" in text
     assert "cannot be published again" in text
@@ -123,6 +180,32 @@ def test_unhealable_codes_fail_once_with_code_request_id_and_hint(
     assert code in text
     assert call.request_id in text
     assert "What to do:" in text
+
+
+@pytest.mark.parametrize(
+    ("code", "needle"),
+    [
+        ("InvalidParameter.PageInvalid", "Fix the value in the DAG"),
+        ("MissingParameter.FlowId", "A required parameter was not sent"),
+        ("Authentication.NoAuth", "may not perform the operation"),
+        ("InvalidTimeStamp.Expired", "NTP"),
+    ],
+)
+def test_error_families_fail_the_first_try_after_one_request(
+    emulator: CamsEmulator, capfd: pytest.CaptureFixture[str], code: str, needle: str
+) -> None:
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    emulator.faults.add("error", action="PublishFlow", code=code, http_status=400, times=None)
+    with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 3, "retry_delay": timedelta(0)})) as dag:
+        PublishFlowOperator(task_id="publish", flow_id=flow_id)
+    run = run_dag(dag)
+    assert ti_states(run) == {"publish": "failed"}
+    # One request in all: no hook retry, no explaining GetFlow, no Airflow retry.
+    (call,) = emulator.requests()
+    assert (call.action, call.code) == ("PublishFlow", code)
+    text = output(capfd)
+    assert call.request_id in text
+    assert needle in text
 
 
 def test_wrong_secret_fails_fast_with_signature_error(

@@ -1,4 +1,5 @@
-"""Load for the rate-guarantee proof: mapped PublishFlowOperator tasks plus a status reader, one pool.
+"""Load for the rate-guarantee proof: mapped PublishFlowOperator tasks, a PublishFlowsOperator holding
+two slots (the windowed pacing) and a status reader, all in one pool, with the operators' defaults.
 
 Two DAGs with the same shape: ``cams_rate_paced`` uses connection ``cams_default`` (pacing on), and
 ``cams_rate_unpaced`` uses ``cams_unpaced`` (same account and pool, extra ``pacing: false``), the
@@ -11,7 +12,7 @@ from datetime import datetime
 
 from airflow.sdk import DAG, get_current_context, task
 
-from airflow_provider_cams.operators.flow import PublishFlowOperator
+from airflow_provider_cams.operators.flow import PublishFlowOperator, PublishFlowsOperator
 from airflow_provider_cams.sensors.flow import FlowStatusSensor
 
 POOL = "cams_default"
@@ -23,10 +24,22 @@ for dag_id, conn_id in (("cams_rate_paced", "cams_default"), ("cams_rate_unpaced
         def flow_ids() -> list[str]:
             return list(get_current_context()["dag_run"].conf["flow_ids"])
 
+        @task
+        def batch_flow_ids() -> list[str]:
+            return list(get_current_context()["dag_run"].conf["batch_flow_ids"])
+
         ids = flow_ids()
-        PublishFlowOperator.partial(
-            task_id="publish", cams_conn_id=conn_id, pool=POOL, check_first=False, retries=3
-        ).expand(flow_id=ids)
+        PublishFlowOperator.partial(task_id="publish", cams_conn_id=conn_id, pool=POOL, retries=3).expand(
+            flow_id=ids
+        )
+        PublishFlowsOperator(
+            task_id="publish_batch",
+            cams_conn_id=conn_id,
+            pool=POOL,
+            pool_slots=2,
+            flow_ids=batch_flow_ids(),
+            retries=3,
+        )
         FlowStatusSensor(
             task_id="read_status",
             cams_conn_id=conn_id,
