@@ -18,7 +18,31 @@ os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
 for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_var, None)
 
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
+
+# Where the Airflow version matters: real Airflow runs (dag.test(), triggers), provider registration and
+# the connection form, the pool CLI, secrets masking. Marked ``compat`` here, by path; a test elsewhere
+# can add ``@pytest.mark.compat`` itself. `make test-compat AIRFLOW_VERSION=<lower>` runs these.
+COMPAT_PATHS = (
+    "tests/provider/operators/",
+    "tests/provider/sensors/",
+    "tests/provider/triggers/",
+    "tests/provider/cli/",
+    "tests/provider/hooks/test_cams.py",
+    "tests/provider/hooks/test_connection.py",
+    "tests/provider/test_example_dags.py",
+    "tests/reliability/test_secrets.py",
+)
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.path.resolve().relative_to(_ROOT).as_posix()
+        if where.startswith(COMPAT_PATHS):
+            item.add_marker(pytest.mark.compat)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
