@@ -58,8 +58,12 @@ pytest: venv
 
 # What depends on the Airflow version (dag.test() integration, provider registration, connection form,
 # the pool CLI, secrets masking): `make test-compat AIRFLOW_VERSION=3.2.2`.
+# A deployment test marked compat would run in the serial half (none is today: they cost minutes each).
 test-compat: venv
-	$(BIN)/python -m pytest $(PARALLEL) -m "compat and not distributed and not ui" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) -m "compat and not stack and not scheduler and not distributed and not ui" \
+		$(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(SERIAL) -m "compat and (stack or scheduler) and not distributed and not ui" \
+		$(PYTEST_ARGS) $(ALLOW_EMPTY)
 
 test-compat-all:
 	set -e; for version in $(COMPAT_AIRFLOW_VERSIONS); do $(MAKE) test-compat AIRFLOW_VERSION=$$version; done
