@@ -21,6 +21,12 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROX
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Property tests must not depend on the machine's speed: no per-example deadline, no "too slow" health
+# check (a test's own @settings still sets max_examples and the like on top of this profile).
+settings.register_profile("cams", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("cams")
 
 # Where the Airflow version matters: real Airflow runs (dag.test(), triggers), provider registration and
 # the connection form, the pool CLI, secrets masking. Marked ``compat`` here, by path; a test elsewhere
