@@ -32,21 +32,26 @@ sys.path.insert(0, str(ROOT))
 
 from airflow_provider_cams.testing import CamsEmulator  # noqa: E402
 from tests.harness.airflow_stack import AirflowStack  # noqa: E402
+from tests.harness.object_store import LocalS3  # noqa: E402
 
 STRATEGIES = {
     "mapped": "qps_mapped",
     "batch": "qps_batch",
     "batch_chunks": "qps_batch_chunks",
     "pool_only": "qps_pool_only",
-    # "deploy": "qps_deploy",  # DeployFlowOperator: its DAG goes into benchmarks/dags/cams_qps.py
+    "deploy": "qps_deploy",
+    "deploy_rerun": "qps_deploy",
 }
 LABELS = {
     "mapped": "mapped PublishFlowOperator (defaults)",
     "batch": "PublishFlowsOperator, pool_slots=5",
     "batch_chunks": "5 PublishFlowsOperator chunks, 1 slot each",
     "pool_only": "pool alone, no pacing (baseline)",
-    "deploy": "DeployFlowOperator",
+    "deploy": "DeployFlowOperator, N sub-customers",
+    "deploy_rerun": "  same again, unchanged (reads only)",
 }
+DEPLOY_MAX = 100  # sub-customers in the deploy rows (issue 11: 100)
+FLOW_JSON = ROOT / "example_dags" / "flows" / "signup.json"
 RATE = 5.0
 
 
@@ -66,41 +71,63 @@ def _ts(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-def run_strategy(stack: AirflowStack, emu: CamsEmulator, dag_id: str, flows: int) -> dict[str, Any]:
-    emu.reset()
-    ids = [emu.add_flow(name=f"bench {i}", categories=["OTHER"], with_json=True) for i in range(flows)]
-    run_id = stack.trigger(dag_id, conf={"flow_ids": ids})
-    state = stack.wait_for_runs(dag_id, [run_id], timeout=60 + flows * 2)[run_id]
+def run_strategy(
+    stack: AirflowStack, emu: CamsEmulator, dag_id: str, flows: int, store: str = "", fresh: bool = True
+) -> dict[str, Any]:
+    if fresh:
+        emu.reset()
+    if dag_id == "qps_deploy":  # flows = sub-customers; the floor is what their calls need at the limit
+        conf: dict[str, Any] = {
+            "cust_space_ids": [f"cams-sub-{i:04d}" for i in range(flows)],
+            "flow_json": str(FLOW_JSON),
+            "json_store": store,
+        }
+    else:
+        conf = {
+            "flow_ids": [
+                emu.add_flow(name=f"bench {i}", categories=["OTHER"], with_json=True) for i in range(flows)
+            ]
+        }
+    seen = len(emu.requests())
+    run_id = stack.trigger(dag_id, conf=conf)
+    state = stack.wait_for_runs(dag_id, [run_id], timeout=120 + flows * 4)[run_id]
     tis = [ti for ti in stack.task_instances(dag_id, run_id) if ti["task_id"] == "publish"]
     start = min(_ts(ti["start_date"]) for ti in tis)
     end = max(_ts(ti["end_date"]) for ti in tis)
-    requests = emu.requests()
+    requests = emu.requests()[seen:]
     published = sum(1 for f in emu.flows().values() if f["Status"] == "PUBLISHED")
     wall = end - start
     return {
         "state": state,
         "flows": flows,
         "wall": wall,
-        "floor": flows / RATE,
+        "floor": (len(requests) if dag_id == "qps_deploy" else flows) / RATE,
+        "writes": sum(1 for r in requests if r.action not in ("ListFlow", "GetFlow", "GetFlowJSONAssest")),
         "calls": len(requests),
         "rate": len(requests) / wall,
-        "max_window": emu.max_calls_in_window(1.0, include_rejected=True),
+        "max_window": _max_window([r.received_at for r in requests]),
         "throttled": sum(1 for r in requests if r.code == "System.LimitControl"),
         "published": published,
     }
+
+
+def _max_window(stamps: list[float]) -> int:
+    from airflow_provider_cams.testing.records import max_in_window
+
+    return max_in_window(stamps, 1.0)
 
 
 def print_table(flows: int, executor: str, rows: dict[str, dict[str, Any]]) -> None:
     print(f"\n{flows} flows, limit {RATE:g} calls/s, physical floor {flows / RATE:.1f} s, {executor}")
     print(
         f"{'strategy':<44}{'state':<9}{'wall s':>8}{'wall/floor':>11}{'calls':>7}{'calls/s':>9}"
-        f"{'of limit':>10}{'max/1s':>8}{'throttled':>11}{'published':>11}"
+        f"{'of limit':>10}{'max/1s':>8}{'throttled':>11}{'published':>11}{'writes':>8}"
     )
     for name, r in rows.items():
         print(
             f"{LABELS[name]:<44}{r['state']!s:<9}{r['wall']:>8.1f}{r['wall'] / r['floor']:>11.2f}"
             f"{r['calls']:>7}{r['rate']:>9.2f}{r['rate'] / RATE:>10.0%}{r['max_window']:>8}"
-            f"{r['throttled']:>11}{r['published']:>11}",
+            f"{r['throttled']:>11}{r['published']:>11}{r['writes']:>8}",
             flush=True,
         )
 
@@ -118,13 +145,18 @@ def main() -> int:
     shutil.copytree(ROOT / "benchmarks" / "dags", dags, ignore=shutil.ignore_patterns("__pycache__"))
     results: dict[int, dict[str, dict[str, Any]]] = {}
     try:
-        with CamsEmulator(access_key_id="bench-ak", access_key_secret="bench-secret-value") as emu:
+        with (
+            CamsEmulator(access_key_id="bench-ak", access_key_secret="bench-secret-value") as emu,
+            LocalS3() as s3,
+        ):
             base = json.loads(emu.connection_uri_json())
             unpaced = {**base, "extra": {**base["extra"], "pool": "cams_default", "pacing": False}}
             env = {
                 "AIRFLOW_CONN_CAMS_DEFAULT": json.dumps(base),
                 "AIRFLOW_CONN_CAMS_UNPACED": json.dumps(unpaced),
+                "AIRFLOW_CONN_FLOW_STORE": s3.connection_json(),
             }
+            s3.create_bucket("bench-flows")
             with AirflowStack(home, dags, executor=args.executor, parallelism=16, extra_env=env) as stack:
                 stack.start()
                 cams_pool = Path(sys.executable).with_name("cams-pool")
@@ -139,8 +171,16 @@ def main() -> int:
                 for flows in args.flows:
                     results[flows] = {}
                     for name in args.strategies:
-                        print(f"running {name} with {flows} flows...", flush=True)
-                        results[flows][name] = run_strategy(stack, emu, STRATEGIES[name], flows)
+                        count = min(flows, DEPLOY_MAX) if name.startswith("deploy") else flows
+                        print(f"running {name} with {count} flows...", flush=True)
+                        results[flows][name] = run_strategy(
+                            stack,
+                            emu,
+                            STRATEGIES[name],
+                            count,
+                            store=f"s3://bench-flows/{flows}/",
+                            fresh=name != "deploy_rerun",
+                        )
                         if args.dump:
                             args.dump.mkdir(parents=True, exist_ok=True)
                             log = [r.as_dict() for r in emu.requests()]

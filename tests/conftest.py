@@ -20,12 +20,43 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROX
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
+# Property tests must not depend on the machine's speed: no per-example deadline, no "too slow" health
+# check (a test's own @settings still sets max_examples and the like on top of this profile).
 if TYPE_CHECKING:
     from tests.harness.object_store import LocalS3
+
+settings.register_profile("cams", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("cams")
+
+# Where the Airflow version matters: real Airflow runs (dag.test(), triggers), provider registration and
+# the connection form, the pool CLI, secrets masking. Marked ``compat`` here, by path; a test elsewhere
+# can add ``@pytest.mark.compat`` itself. `make test-compat AIRFLOW_VERSION=<lower>` runs these.
+COMPAT_PATHS = (
+    "tests/provider/operators/",
+    "tests/provider/sensors/",
+    "tests/provider/triggers/",
+    "tests/provider/cli/",
+    "tests/provider/hooks/test_cams.py",
+    "tests/provider/hooks/test_connection.py",
+    "tests/provider/test_example_dags.py",
+    "tests/provider/utils/test_connection_form.py",
+    "tests/provider/test_user_dag_example.py",
+    "tests/reliability/test_secrets.py",
+)
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.path.resolve().relative_to(_ROOT).as_posix()
+        if where.startswith(COMPAT_PATHS):
+            item.add_marker(pytest.mark.compat)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,7 +27,7 @@ from airflow_provider_cams.testing.errors import (
 from airflow_provider_cams.testing.faults import Fault, FaultInjector
 from airflow_provider_cams.testing.ratelimit import SlidingWindowLimiter
 from airflow_provider_cams.testing.records import RecordedRequest, RequestLog
-from airflow_provider_cams.testing.server import EmulatorHTTPServer, WireRequest, WireResponse
+from airflow_provider_cams.testing.server import EmulatorHTTPServer, WireRequest, WireResponse, real_stamp
 from airflow_provider_cams.testing.signature import (
     Credential,
     CredentialStore,
@@ -69,6 +69,11 @@ class CamsEmulator:
 
     Use as a context manager or with start()/stop(). ``endpoint`` goes into the SDK's
     ``Config(endpoint=..., protocol='HTTP')``; ``connection_uri_json()`` into an ``AIRFLOW_CONN_*`` variable.
+
+    ``clock``: where arrival stamps come from (seconds, never decreasing). By default records carry
+    ``time.time()`` and the rate limiter counts ``time.monotonic()``; a clock the test controls (e.g. one
+    that stands still during a burst, then moves on) stamps both, so rate-limit tests decide the same way
+    on a fast and on a loaded machine. Signature dates are always checked against the real time.
     """
 
     def __init__(
@@ -83,6 +88,7 @@ class CamsEmulator:
         region_id: str = DEFAULT_REGION,
         published_update: str = DEFAULT_PUBLISHED_UPDATE,
         json_fetch_timeout: float = FETCH_TIMEOUT_SECONDS,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
@@ -109,6 +115,7 @@ class CamsEmulator:
         )
         self._log = RequestLog()
         self.faults: FaultInjector = FaultInjector(ACTIONS)
+        self._clock = clock
         self._stop_event = threading.Event()
         self._lifecycle = threading.Lock()
         self._server: EmulatorHTTPServer | None = None
@@ -121,7 +128,7 @@ class CamsEmulator:
             if self._server is not None:
                 raise RuntimeError("the emulator is already running")
             self._stop_event.clear()
-            server = EmulatorHTTPServer(self._host, self._port, self, self._stop_event)
+            server = EmulatorHTTPServer(self._host, self._port, self, self._stop_event, self._stamp)
             self._port = server.server_port
             thread = threading.Thread(
                 target=server.serve_forever,
@@ -145,6 +152,13 @@ class CamsEmulator:
         server.server_close()
         server.close_connections()
         thread.join()
+
+    def _stamp(self) -> tuple[float, float]:
+        """A request's arrival stamp: (``received_at`` for the records, the rate limiter's time)."""
+        if self._clock is None:
+            return real_stamp()
+        now = self._clock()
+        return now, now
 
     @property
     def running(self) -> bool:

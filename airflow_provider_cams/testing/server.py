@@ -14,7 +14,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
@@ -72,14 +72,27 @@ class _BadRequest(Exception):
         self.status = status
 
 
+def real_stamp() -> tuple[float, float]:
+    """An arrival stamp from the real clocks: (``time.time()``, ``time.monotonic()``)."""
+    return time.time(), time.monotonic()
+
+
 class EmulatorHTTPServer(ThreadingHTTPServer):
     """ThreadingHTTPServer that tracks its connections and handler threads so stop() can end them."""
 
     daemon_threads = True
 
-    def __init__(self, host: str, port: int, app: App, stop_event: threading.Event) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: App,
+        stop_event: threading.Event,
+        stamp: Callable[[], tuple[float, float]] = real_stamp,
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.app = app
+        self.stamp = stamp
         self.stop_event = stop_event
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -141,7 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def parse_request(self) -> bool:
         # Called right after the request line is read: the arrival stamp for records and the limiter.
-        self._received_at, self._received_mono = time.time(), time.monotonic()
+        self._received_at, self._received_mono = self._server.stamp()
         return super().parse_request()
 
     def do_GET(self) -> None:

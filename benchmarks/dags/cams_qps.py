@@ -1,4 +1,5 @@
-"""Benchmark DAGs: the same publish of N flows done four ways (flow ids in the run conf)."""
+"""Benchmark DAGs: the same publish of N flows done four ways (flow ids in the run conf), and one
+Flow JSON deployed to many sub-customers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 
 from airflow.sdk import DAG, get_current_context, task
 
-from airflow_provider_cams.operators.flow import PublishFlowOperator, PublishFlowsOperator
+from airflow_provider_cams.operators.flow import DeployFlowOperator, PublishFlowOperator, PublishFlowsOperator
 
 POOL = "cams_default"
 ARGS = {"start_date": datetime(2026, 1, 1), "schedule": None, "catchup": False, "max_active_tasks": 64}
@@ -38,4 +39,19 @@ with DAG("qps_batch", **ARGS):
 with DAG("qps_batch_chunks", **ARGS):
     PublishFlowsOperator.partial(task_id="publish", pool=POOL, pool_slots=1).expand(flow_ids=chunks())
 
-# DeployFlowOperator: add its DAG here ("qps_deploy") and its row in benchmarks/qps.py STRATEGIES.
+
+@task
+def cust_space_ids() -> list[str]:
+    return list(get_current_context()["dag_run"].conf["cust_space_ids"])
+
+
+with DAG("qps_deploy", **ARGS):  # one Flow JSON to many sub-customers (flows as code)
+    DeployFlowOperator.partial(
+        task_id="publish",
+        pool=POOL,
+        flow_name="signup",
+        categories=["SIGN_UP"],
+        flow_json="{{ dag_run.conf['flow_json'] }}",
+        json_store="{{ dag_run.conf['json_store'] }}",
+        json_store_conn_id="flow_store",
+    ).expand(cust_space_id=cust_space_ids())

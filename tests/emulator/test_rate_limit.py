@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Iterator
 
 import pytest
 from alibabacloud_cams20200606 import models as m
@@ -12,7 +12,48 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from airflow_provider_cams.testing import CamsEmulator
 from airflow_provider_cams.testing.ratelimit import SlidingWindowLimiter, window_for
 from airflow_provider_cams.testing.records import max_in_window
-from tests.emulator.helpers import STS_AK, STS_SK, STS_TOKEN, cams_client
+from tests.emulator.helpers import (
+    AK,
+    SK,
+    STS2_AK,
+    STS2_SK,
+    STS2_TOKEN,
+    STS_AK,
+    STS_SK,
+    STS_TOKEN,
+    cams_client,
+)
+
+
+class StoppedClock:
+    """The emulator's arrival clock, under the test's control: it moves only when told to.
+
+    A burst sent while it stands still arrives, as far as the limiter and the records are concerned, at
+    one instant, however long the machine took to send it: the limiter's decisions are then fixed by
+    the order of the calls alone, never by the machine's speed or load.
+    """
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> StoppedClock:
+    return StoppedClock()
+
+
+@pytest.fixture
+def emu(clock: StoppedClock) -> Iterator[CamsEmulator]:
+    """The default 5 calls/s limit, two STS identities, arrival stamps from ``clock``."""
+    sts = {STS_AK: (STS_SK, STS_TOKEN), STS2_AK: (STS2_SK, STS2_TOKEN)}
+    with CamsEmulator(access_key_id=AK, access_key_secret=SK, sts_credentials=sts, clock=clock) as emulator:
+        yield emulator
 
 
 def _burst(emu: CamsEmulator, n: int, **client_kwargs: str) -> list[str]:
@@ -29,35 +70,29 @@ def _burst(emu: CamsEmulator, n: int, **client_kwargs: str) -> list[str]:
     return codes
 
 
-def _require_fast(emu: CamsEmulator) -> None:
-    stamps = [r.received_at for r in emu.requests()]
-    if stamps[-1] - stamps[0] >= 0.9:
-        pytest.skip("the burst took longer than the window on this machine")
-
-
-def test_burst_of_8_admits_5_then_recovers(emu: CamsEmulator) -> None:
-    # Warm the SDK's lazy imports and connection pool with another identity, so the burst is fast.
-    _burst(emu, 1, access_key_id=STS_AK, access_key_secret=STS_SK, security_token=STS_TOKEN)
-    emu.reset()
+def test_burst_of_8_admits_5_then_recovers(emu: CamsEmulator, clock: StoppedClock) -> None:
     codes = _burst(emu, 8)
-    _require_fast(emu)
     assert codes == ["OK"] * 5 + ["System.LimitControl"] * 3
     records = emu.requests()
+    assert {r.received_at for r in records} == {clock.now}
     assert [r.throttled for r in records] == [False] * 5 + [True] * 3
     assert [r.admitted for r in records] == [True] * 5 + [False] * 3
     assert emu.max_calls_in_window() == 5
     assert emu.max_calls_in_window(include_rejected=True) == 8
 
-    time.sleep(1.05)
-    assert _burst(emu, 1) == ["OK"]
+    clock.advance(0.99)  # still inside the first call's window
+    assert _burst(emu, 1) == ["System.LimitControl"]
+    clock.advance(0.01)  # [t, t + 1 s) is half-open: a full second later the window has moved on
+    assert _burst(emu, 5) == ["OK"] * 5
 
 
-def test_rejected_calls_do_not_consume_quota(emu: CamsEmulator) -> None:
+def test_rejected_calls_do_not_consume_quota(emu: CamsEmulator, clock: StoppedClock) -> None:
     emu.set_rate_limit(2)
-    assert _burst(emu, 6) == ["OK", "OK"] + ["System.LimitControl"] * 4
-    _require_fast(emu)
-    first_admitted = emu.requests()[0].received_at
-    time.sleep(max(0.0, first_admitted + 1.05 - time.time()))
+    assert _burst(emu, 2) == ["OK", "OK"]
+    clock.advance(0.5)
+    assert _burst(emu, 4) == ["System.LimitControl"] * 4
+    # One window after the admitted calls: had the rejected ones (0.5 s later) counted, all would fail.
+    clock.advance(0.5)
     assert _burst(emu, 2) == ["OK", "OK"]
 
 
@@ -69,10 +104,11 @@ def test_no_limit_admits_all(emu: CamsEmulator) -> None:
 
 
 def test_limit_is_per_access_key_id(emu: CamsEmulator) -> None:
-    assert _burst(emu, 5) == ["OK"] * 5
     sts = {"access_key_id": STS_AK, "access_key_secret": STS_SK, "security_token": STS_TOKEN}
+    assert _burst(emu, 5) == ["OK"] * 5
     assert _burst(emu, 5, **sts) == ["OK"] * 5
-    _require_fast(emu)
+    assert _burst(emu, 1) == ["System.LimitControl"]
+    assert _burst(emu, 1, **sts) == ["System.LimitControl"]
 
 
 def test_concurrent_burst_is_decided_atomically(emu: CamsEmulator) -> None:
@@ -95,7 +131,6 @@ def test_concurrent_burst_is_decided_atomically(emu: CamsEmulator) -> None:
         t.start()
     for t in threads:
         t.join()
-    _require_fast(emu)
     assert sorted(codes) == ["OK"] * 5 + ["System.LimitControl"] * 7
 
 

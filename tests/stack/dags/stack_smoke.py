@@ -3,6 +3,12 @@
 Each task writes ``<record_dir>/<run>-<map_index>.json`` as soon as it starts (so a test can find the
 pid of a running task) and rewrites it with ``end`` when it is done. ``record_dir`` and ``sleep`` come
 from the run conf; ``STACK_SMOKE_RECORD_DIR`` in the environment is the fallback for ``record_dir``.
+
+``overlap`` (run conf, default 0): a task does not start its sleep until at least that many tasks have
+started (records in ``record_dir``). With ``overlap`` = the pool's slots the first tasks wait for each
+other, so the pool is used to capacity by construction, not because the scheduler happened to start
+them within one ``sleep`` of each other (on a loaded machine it may not). Later tasks find enough
+records and go straight on.
 """
 
 from __future__ import annotations
@@ -47,6 +53,9 @@ def stack_smoke() -> None:
             "host": socket.gethostname(),
         }
         _write(path, record)
+        overlap, give_up = int(conf.get("overlap", 0)), time.monotonic() + 300
+        while len(list(record_dir.glob("*.json"))) < overlap and time.monotonic() < give_up:
+            time.sleep(0.05)  # only a pool that never runs `overlap` tasks at once waits 300 s
         time.sleep(float(conf.get("sleep", 1.0)))
         record["end"] = time.time()
         _write(path, record)
