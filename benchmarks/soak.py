@@ -166,10 +166,10 @@ class _Recorder:
         orig_call = hook_module.CamsHook.call
         orig_execute = CamsBaseOperator.execute
 
-        def log_retry(hook: Any, state: Any) -> None:
+        def log_retry(sender: Any, state: Any, *args: Any) -> None:
             with recorder.lock:
                 recorder.hook_retries += 1
-            orig_log_retry(hook, state)
+            orig_log_retry(sender, state, *args)
 
         def call(hook: Any, *args: Any, **kwargs: Any) -> Any:
             body = orig_call(hook, *args, **kwargs)
@@ -190,7 +190,7 @@ class _Recorder:
                             ti.map_index,
                             ti.try_number,
                             type(exc).__name__,
-                            hook_module.is_retryable(exc),
+                            transport.is_retryable(exc),
                             str(exc)[:300],
                         )
                     )
