@@ -1,8 +1,10 @@
-"""`make demo`: run the example DAG end-to-end against the bundled CAMS emulator.
+"""`make demo`: run the example DAGs end-to-end against the bundled CAMS emulator.
 
 Starts the emulator on a free 127.0.0.1 port, points the ``cams_default`` connection at it, runs
-``example_cams_publish_flow`` with ``dag.test()`` on a throwaway SQLite metadata DB, prints the flow's
-journey as the emulator saw it, and stops the emulator. Exits non-zero unless the flow ends PUBLISHED.
+``example_cams_publish_flow`` (create, attach the Flow JSON, publish) with ``dag.test()`` on a throwaway
+SQLite metadata DB and prints the flow's journey as the emulator saw it. Then flows as code:
+``example_cams_deploy_flows`` deploys every file of ``example_dags/flows/`` through a local S3 server
+(moto), twice: the second run only reads. Exits non-zero unless every flow ends PUBLISHED.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the local S3 server lives in the test harness, not in the package
 DAG_ID = "example_cams_publish_flow"
+DEPLOY_DAG_ID = "example_cams_deploy_flows"
 
 
 def _prepare_environment(home: str) -> None:
@@ -44,7 +48,8 @@ def main() -> int:
             os.environ["AIRFLOW_VAR_CAMS_FLOW_JSON_URL"] = emulator.host_json(signup, "signup.json")
             print(f"CAMS emulator listening on {emulator.url} (rate limit 5 calls/s, signatures checked)")
             state = _run_dag()
-            return _report(emulator, state)
+            published = _report(emulator, state)
+            return published or _deploy_flows(emulator)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -78,7 +83,7 @@ def _summary(result: dict | None) -> str:
         return f"flow {result['flow_id']} JSON attached, RequestId {result.get('request_id')}"
     status = result.get("status", "DRAFT (created)")
     if result.get("already_published"):
-        status += " (already was: no second PublishFlow)"
+        status += " (it already was: CAMS refused a second publish)"
     return f"flow {result['flow_id']} {status}, RequestId {result.get('request_id')}"
 
 
@@ -95,6 +100,45 @@ def _report(emulator: object, dag_state: str) -> int:
     published = [f for f in flows.values() if f["Status"] == "PUBLISHED"]
     ok = dag_state == "success" and len(flows) == 1 and len(published) == 1
     print(f"\nDAG run {dag_state}; flow {'PUBLISHED' if ok else 'NOT published'}.")
+    return 0 if ok else 1
+
+
+def _deploy_flows(emulator: object) -> int:
+    """Flows as code: deploy example_dags/flows/*.json twice; the second run must write nothing."""
+    from airflow_provider_cams.utils.compat import DagBag
+    from tests.harness.object_store import LocalS3
+
+    emulator.reset()  # type: ignore[attr-defined]
+    files = sorted(p.name for p in (ROOT / "example_dags" / "flows").glob("*.json"))
+    print(f"\nFlows as code: deploying {', '.join(files)} (DAG {DEPLOY_DAG_ID}), JSON hosted in a local S3")
+    with LocalS3() as s3:
+        s3.create_bucket("demo-flows")
+        os.environ["AIRFLOW_CONN_FLOW_STORE"] = s3.connection_json()
+        os.environ["AIRFLOW_VAR_CAMS_FLOW_STORE"] = "s3://demo-flows/whatsapp-flows/"
+        dag = DagBag(dag_folder=str(ROOT / "example_dags")).get_dag(DEPLOY_DAG_ID)
+        actions = []
+        for attempt in ("first run", "second run, nothing changed"):
+            run = dag.test()
+            results = [
+                ti.xcom_pull(task_ids="deploy_flow", map_indexes=ti.map_index)
+                for ti in run.get_task_instances()
+            ]
+            actions.append({r["action"] for r in results if r})
+            print(f"  {attempt}: DAG run {run.state}")
+            for r in results:
+                if r:
+                    print(f"    flow {r['flow_id']} {r['action']:<9} {r['status']:<10} {r['sha256'][:12]}")
+        uploads = s3.uploads("demo-flows")
+    writes = [
+        r.action for r in emulator.requests() if r.action not in ("ListFlow", "GetFlow", "GetFlowJSONAssest")
+    ]  # type: ignore[attr-defined]
+    flows = emulator.flows()  # type: ignore[attr-defined]
+    ok = (
+        actions == [{"created"}, {"unchanged"}]
+        and len(flows) == len(files)
+        and all(f["Status"] == "PUBLISHED" for f in flows.values())
+    )
+    print(f"  {len(writes)} writes to CAMS in all, {uploads} uploads to S3; every flow PUBLISHED: {ok}")
     return 0 if ok else 1
 
 

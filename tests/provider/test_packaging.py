@@ -94,3 +94,16 @@ def test_the_architecture_page_matches_the_tree() -> None:
         and p.parent.name != "testing"
     } | {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert documented == actual
+
+
+def test_every_public_module_imports_in_a_fresh_interpreter() -> None:
+    """Each module of the package imports on its own (no hidden import order), without the SDK."""
+    code = (
+        "import importlib, pkgutil, sys, airflow_provider_cams as p\n"
+        "names = [m.name for m in pkgutil.walk_packages(p.__path__, 'airflow_provider_cams.')]\n"
+        "for name in names: importlib.import_module(name)\n"
+        "print(len(names))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert int(out.stdout.split()[-1]) >= 40
