@@ -1,6 +1,6 @@
 """Flows as code under the soak's faults: every deployment converges.
 
-Eight sub-customers deploy one Flow JSON (real Airflow, real HTTP, a real S3 server) while the emulator
+Five sub-customers deploy one Flow JSON (real Airflow, real HTTP, a real S3 server) while the emulator
 faults ~30 % of the calls with every fault kind it has (seeded); then the file changes and they deploy
 again. Whatever failed and whenever: one live flow per sub-customer, PUBLISHED, holding exactly the
 file's JSON, each PublishFlow applied once per version. Airflow retries heal what the hook gives up on.
@@ -25,7 +25,7 @@ from tests.dag_helpers import run_dag, ti_states
 from tests.provider.conftest import dag_kwargs
 
 FLOW = Path(__file__).resolve().parents[2] / "example_dags" / "flows" / "signup.json"
-SPACES = [f"cams-sub-{i}" for i in range(8)]
+SPACES = [f"cams-sub-{i}" for i in range(5)]
 KINDS = [k.value for k in FaultKind if k is not FaultKind.ERROR]
 
 

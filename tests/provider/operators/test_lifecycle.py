@@ -90,7 +90,7 @@ def test_publish_task_carries_console_and_preview_links(emulator: CamsEmulator) 
 
 
 def test_publish_with_defaults_carries_the_console_link_only(emulator: CamsEmulator) -> None:
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id)
     run = run_dag(dag)
@@ -211,7 +211,7 @@ def test_batch_publish_sends_one_call_per_flow_and_its_retry_skips_what_is_publi
 ) -> None:
     from airflow_provider_cams.operators.flow import PublishFlowsOperator
 
-    flows = [emulator.add_flow(name=f"b{i}", categories=["OTHER"]) for i in range(3)]
+    flows = [emulator.add_flow(name=f"b{i}", categories=["OTHER"], with_json=True) for i in range(3)]
     # The first PublishFlow fails with a code retrying inside the task cannot heal: that flow fails,
     # the batch goes on, and the task fails at the end; Airflow retries it.
     emulator.faults.add("error", action="PublishFlow", code="Some.UnknownCode", http_status=400)

@@ -96,7 +96,7 @@ def test_cust_space_id_falls_back_to_the_connections(
 
 
 def test_first_try_sends_one_call_per_flow(emulator: CamsEmulator) -> None:
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     with DAG(_dag_id(), **dag_kwargs()) as dag:
         PublishFlowOperator(task_id="publish", flow_id=flow_id)
     run = run_dag(dag)
@@ -123,7 +123,7 @@ def test_rerun_of_a_published_flow_succeeds_without_a_second_publish(emulator: C
 def test_a_retried_task_reads_the_flow_first_and_publishes_once(emulator: CamsEmulator) -> None:
     # Try 1: PublishFlow is applied, then CAMS answers 500 and the hook has no attempt left to reconcile:
     # the task fails. Try 2 (try_number 2) reads the flow first and sends no second PublishFlow.
-    flow_id = emulator.add_flow(name="f", categories=["OTHER"])
+    flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     emulator.faults.add("server_error_after_apply", action="PublishFlow")
     default_args = {"retries": 1, "retry_delay": timedelta(0)}
     with DAG(_dag_id(), **dag_kwargs(default_args=default_args)) as dag:

@@ -61,7 +61,7 @@ def test_call_metrics_reach_statsd_and_the_task_logs_a_summary() -> None:
     port = sock.getsockname()[1]
     try:
         with CamsEmulator(access_key_id="m-ak", access_key_secret="m-secret-value") as emu:
-            flow_id = emu.add_flow(name="f", categories=["OTHER"])
+            flow_id = emu.add_flow(name="f", categories=["OTHER"], with_json=True)
             emu.faults.add("throttle", action="PublishFlow", times=1)
             env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
             env.update(
