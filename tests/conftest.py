@@ -52,10 +52,16 @@ COMPAT_PATHS = (
 _ROOT = Path(__file__).resolve().parent.parent
 
 
+# Fault matrices inside those paths exercise the provider's own retry logic, which no Airflow version
+# changes: they run once, on the newest Airflow.
+NOT_VERSION_SENSITIVE = frozenset({"test_ambiguous_failures_converge"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         where = item.path.resolve().relative_to(_ROOT).as_posix()
-        if where.startswith(COMPAT_PATHS):
+        name = getattr(item, "originalname", item.name)
+        if where.startswith(COMPAT_PATHS) and name not in NOT_VERSION_SENSITIVE:
             item.add_marker(pytest.mark.compat)
 
 
