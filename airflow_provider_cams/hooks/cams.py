@@ -451,25 +451,27 @@ class CamsHook(BaseHook):
         cust_space_id: str | None = None,
     ) -> Body:
         """ModifyFlow (DRAFT flows only). Setting the same values twice is harmless, so it is retried."""
-        ref = self.flow_ref(flow_id, cust_space_id)
-        return self.call(  # type: ignore[no-any-return]
-            "ModifyFlow",
-            {
-                **ref.params,
-                "FlowName": check_name("flow_name", flow_name),
-                "Categories": check_categories("categories", categories),
-                "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
-            },
+        return self._modify(
+            self.flow_ref(flow_id, cust_space_id),
+            check_name("flow_name", flow_name),
+            check_categories("categories", categories),
+            check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
         )
+
+    def _modify(self, ref: FlowRef, name: str, cats: list[str], endpoint_uri: str | None) -> Body:
+        """ModifyFlow with checked arguments."""
+        params = {**ref.params, "FlowName": name, "Categories": cats, "EndpointUri": endpoint_uri}
+        return self.call("ModifyFlow", params)  # type: ignore[no-any-return]
 
     def update_flow_json_asset(
         self, flow_id: str | FlowRef, file_path: str, cust_space_id: str | None = None
     ) -> Body:
         """UpdateFlowJSONAsset: attach the flow JSON found at the URL ``file_path`` (DRAFT flows only)."""
-        ref = self.flow_ref(flow_id, cust_space_id)
-        return self.call(  # type: ignore[no-any-return]
-            "UpdateFlowJSONAsset", {**ref.params, "FilePath": check_url("file_path", file_path)}
-        )
+        return self._attach_json(self.flow_ref(flow_id, cust_space_id), check_url("file_path", file_path))
+
+    def _attach_json(self, ref: FlowRef, file_path: str) -> Body:
+        """UpdateFlowJSONAsset with a checked URL."""
+        return self.call("UpdateFlowJSONAsset", {**ref.params, "FilePath": file_path})  # type: ignore[no-any-return]
 
     def get_flow_json_asset(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> Body:
         """GetFlowJSONAssest (the vendor's spelling): ``Data`` is {FlowId, FilePath}."""

@@ -210,15 +210,7 @@ class FlowDeployer:
         return result
 
     def _modify(self, flow: _Flow, spec: FlowSpec) -> None:
-        self.hook.call(
-            "ModifyFlow",
-            {
-                **flow.ref.params,
-                "FlowName": spec.name,
-                "Categories": spec.categories,
-                "EndpointUri": spec.endpoint_uri,
-            },
-        )
+        self.hook._modify(flow.ref, spec.name, spec.categories, spec.endpoint_uri)
         flow.data.update(Categories=spec.categories, EndpointUri=spec.endpoint_uri)
 
     def _attach(self, flow: _Flow, spec: FlowSpec) -> bool:
@@ -229,7 +221,7 @@ class FlowDeployer:
             spec.source.sha256[:12],
             flow.ref.flow_id,
         )
-        self.hook.call("UpdateFlowJSONAsset", {**flow.ref.params, "FilePath": url})
+        self.hook._attach_json(flow.ref, url)
         flow.sha256, flow.content_read = spec.source.sha256, True
         return uploaded
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -87,6 +86,8 @@ class JsonStore:
 
 def sha256_of_url(url: str, timeout: float = 10.0) -> str | None:
     """Download a Flow JSON that CAMS reports (GetFlowJSONAssest) and hash it; None if unreadable."""
+    import urllib.request  # only when a flow's JSON must be read back: not at DAG parse time
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             data = response.read(MAX_JSON_BYTES + 1)

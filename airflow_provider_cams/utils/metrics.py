@@ -92,20 +92,24 @@ def timing(name: str, seconds: float, tags: dict[str, str]) -> None:
 class CallCounters:
     """What one hook's calls did: emitted as metrics as they happen, summed up for the task's log."""
 
-    calls: int = 0
-    throttled: int = 0
     retries: int = 0
     waited: float = 0.0
     outcomes: Counter[str] = field(default_factory=Counter)
 
+    @property
+    def calls(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def throttled(self) -> int:
+        return self.outcomes["throttled"]
+
     def record_call(self, action: str, outcome: str, seconds: float) -> None:
-        self.calls += 1
         self.outcomes[outcome] += 1
         incr(CALLS, {"action": action, "outcome": outcome})
         incr(f"{CALLS}.{action}.{outcome}", {})
         timing(CALL_DURATION, seconds, {"action": action})
         if outcome == "throttled":
-            self.throttled += 1
             incr(THROTTLED, {"action": action})
 
     def record_retry(self, action: str) -> None:
