@@ -163,6 +163,19 @@ _BY_KIND: dict[ErrorKind, type[CamsApiError]] = {
 }
 
 
+# Kinds whose meaning only the flow's observed state can tell: CAMS documents no code for a wrong status,
+# a missing flow or most business refusals, so such an answer is read as "something was refused" and the
+# flow is read back (GetFlow, ListFlow, GetFlowJSONAssest) before the task decides.
+EXPLAINED_BY_STATE = frozenset({ErrorKind.UNKNOWN, ErrorKind.FLOW_STATE, ErrorKind.NOT_FOUND})
+
+
+def needs_explaining(exc: BaseException) -> bool:
+    """True for a CAMS business refusal (HTTP 4xx, or 200 with ``Code != "OK"``) that is neither
+    throttling, authentication/permission, an invalid parameter nor a server fault: what it means is
+    decided from the flow's observed state, never from its (undocumented) code."""
+    return isinstance(exc, CamsApiError) and exc.kind in EXPLAINED_BY_STATE
+
+
 def api_error_class(code: str | None, http_status: int | None) -> type[CamsApiError]:
     """Pick the exception type for a code; unknown codes fall back on the HTTP status."""
     known = lookup(code)
