@@ -1,10 +1,12 @@
-"""How long ``validate_flow_json`` takes on a ~1 MB valid flow, against ``json.loads`` alone.
+"""How long ``validate_flow_json`` takes on a ~1.1 MB flow, valid and with one error, in one run.
 
-    .venv/bin/python benchmarks/validate_flow.py [--target-bytes 1000000] [--runs 15]
+    .venv/bin/python benchmarks/validate_flow.py [--target-bytes 1100000] [--runs 15]
 
 The flow is built like a real large one: screens with a heading, a long body text, a base64 image,
 a 20-option radio group, a 100-option dropdown and a text input, chained by navigate actions to a
-terminal screen. Prints the median of several runs; asserts nothing about time (machines differ).
+terminal screen. The broken copy differs by one value in its middle screen (a label that is a
+number). Prints the medians of several runs, and the ratios (broken / valid, valid / json.loads)
+measured in the same process; asserts nothing about time (machines differ).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
+import platform
 import statistics
 import sys
 import time
@@ -110,7 +114,7 @@ def median_ms(func: Any, runs: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--target-bytes", type=int, default=1_000_000)
+    parser.add_argument("--target-bytes", type=int, default=1_100_000)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args(argv)
     text = build_flow(args.target_bytes)
@@ -122,14 +126,27 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     flow = json.loads(text)
     screens = len(flow["screens"])
+    middle = screens // 2
+    broken = json.loads(text)
+    broken["screens"][middle]["layout"]["children"][3]["label"] = 7
+    broken_text = json.dumps(broken, indent=2)
+    found = validate_flow_json(broken_text)
+    if len(found) != 1:
+        print(f"the broken flow should have exactly one error, has {len(found)}", file=sys.stderr)
+        return 1
     loads_ms = median_ms(lambda: json.loads(text), args.runs)
     text_ms = median_ms(lambda: validate_flow_json(text), args.runs)
+    broken_ms = median_ms(lambda: validate_flow_json(broken_text), args.runs)
     dict_ms = median_ms(lambda: validate_flow_json(flow), args.runs)
-    print(f"flow: {len(text.encode()):,} bytes, {screens} screens, valid")
-    print(f"json.loads alone:           {loads_ms:8.2f} ms")
-    print(f"validate_flow_json(text):   {text_ms:8.2f} ms  ({text_ms / loads_ms:.1f}x json.loads)")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"flow: {len(text.encode()):,} bytes, {screens} screens")
+    print(f"json.loads alone:                  {loads_ms:8.2f} ms")
+    print(f"validate_flow_json(text), valid:   {text_ms:8.2f} ms  ({text_ms / loads_ms:.1f}x json.loads)")
+    print(f"validate_flow_json(text), 1 error: {broken_ms:8.2f} ms  ({broken_ms / text_ms:.2f}x valid)")
+    print(f"  the error: {found[0].format('broken.json')}")
     print(
-        f"validate_flow_json(dict):   {dict_ms:8.2f} ms  (includes the re-serialisation for the size check)"
+        f"validate_flow_json(dict), valid:   {dict_ms:8.2f} ms  (includes the re-serialisation for the size "
+        "check)"
     )
     return 0
 

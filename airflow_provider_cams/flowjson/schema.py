@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend
 
-from airflow_provider_cams.flowjson.fastcheck import compile_schema
+from airflow_provider_cams.flowjson.fastcheck import Unsupported, compile_schema
 from airflow_provider_cams.flowjson.issues import Issue, Token
 
 SCHEMA_FILE = "flow_json.schema.json"
@@ -179,19 +179,65 @@ def _rule(tokens: tuple[Token, ...], validator_name: str) -> str:
 
 
 @cache
+def _shallow_schema() -> dict[str, Any]:
+    """The root schema without descending into screens: each screen is checked on its own."""
+    root = dict(load_schema())
+    properties = dict(root["properties"])
+    properties["screens"] = {k: v for k, v in properties["screens"].items() if k != "items"}
+    root["properties"] = properties
+    return root
+
+
+@cache
+def _compiled() -> tuple[Callable[[Any], bool], Callable[[Any], bool]] | None:
+    """Compiled checks of the top level (screens not entered) and of one screen."""
+    compiler = compile_schema(load_schema())
+    if compiler is None:
+        return None
+    try:
+        return compiler.compile(_shallow_schema()), compiler.ref("screen")
+    except Unsupported:
+        return None
+
+
 def fast_check() -> Callable[[Any], bool] | None:
-    """The compiled yes/no form of the schema (see :mod:`.fastcheck`), or None if unavailable."""
-    return compile_schema(load_schema())
+    """The compiled yes/no form of the whole schema (see :mod:`.fastcheck`), or None if unavailable."""
+    compiled = _compiled()
+    if compiled is None:
+        return None
+    top_ok, screen_ok = compiled
+
+    def check(flow: Any) -> bool:
+        screens = flow.get("screens") if isinstance(flow, dict) else None
+        screens = screens if isinstance(screens, list) else []
+        return top_ok(flow) and all(screen_ok(screen) for screen in screens)
+
+    return check
 
 
 def issues_from_schema(flow: Any) -> list[Issue]:
-    """Every structural problem, as issues with messages that say how to fix them."""
-    quick = fast_check()
-    if quick is not None and quick(flow):
-        return []
+    """Every structural problem, as issues with messages that say how to fix them.
+
+    The compiled checks answer first, per screen; ``jsonschema`` (slow, but it explains) then walks
+    only the top level and the screens they refuse, so one error in a 1 MB flow costs about one
+    screen's walk, not the whole document's.
+    """
+    compiled = _compiled()
+    if compiled is None:
+        return [issue for error in validator().iter_errors(flow) for issue in _translate(error, flow)]
+    top_ok, screen_ok = compiled
+    screens = flow.get("screens") if isinstance(flow, dict) else None
+    screens = screens if isinstance(screens, list) else []
+    refused = [index for index, screen in enumerate(screens) if not screen_ok(screen)]
     out: list[Issue] = []
-    for error in validator().iter_errors(flow):
-        out.extend(_translate(error, flow))
+    if not top_ok(flow):
+        for error in validator().evolve(schema=_shallow_schema()).iter_errors(flow):
+            out.extend(_translate(error, flow))
+    screen_validator = validator().evolve(schema=_definitions()["screen"])
+    for index in refused:
+        for error in screen_validator.iter_errors(screens[index]):
+            error.path.extendleft((index, "screens"))
+            out.extend(_translate(error, flow))
     return out
 
 
