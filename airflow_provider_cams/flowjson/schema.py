@@ -20,13 +20,16 @@ from jsonschema.validators import extend
 
 from airflow_provider_cams.flowjson.fastcheck import Unsupported, compile_schema
 from airflow_provider_cams.flowjson.issues import Issue, Token
+from airflow_provider_cams.flowjson.versions import RECOMMENDED_VERSION
 
 SCHEMA_FILE = "flow_json.schema.json"
 DYNAMIC_PATTERN_HINT = 'a dynamic reference such as "${data.field}"'
 
 # What to say when a required property is missing: what it is for and what to write.
 REQUIRED_HINTS: dict[str, str] = {
-    "version": 'Add "version": "7.3" (the Flow JSON version; see the supported list in the docs).',
+    "version": (
+        f'Add "version": "{RECOMMENDED_VERSION}" (the Flow JSON version; see the supported list in the docs).'
+    ),
     "screens": 'Add "screens": [...] with at least one screen.',
     "id": 'Add "id": "SCREEN_NAME" (letters and underscores only, unique in the flow).',
     "layout": 'Add "layout": {"type": "SingleColumnLayout", "children": [...]}.',

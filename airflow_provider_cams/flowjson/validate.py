@@ -12,6 +12,7 @@ from airflow_provider_cams.flowjson.positions import PositionIndex
 from airflow_provider_cams.flowjson.rules import check
 from airflow_provider_cams.flowjson.schema import issues_from_schema
 from airflow_provider_cams.flowjson.strict import loads_strict, non_finite_issues
+from airflow_provider_cams.flowjson.versions import RECOMMENDED_VERSION
 
 # Meta's Flow JSON reference, "Limitations": "Flow JSON content string is limited and cannot exceed
 # 10 MB" (AWS End User Messaging Social and Infobip document the same 10 MB). Meta does not say
@@ -164,7 +165,8 @@ def _validate_parsed(flow: Any, text: str | None, size: int, strict: list[Issue]
         issues.append(
             Issue(
                 (),
-                f'the document is {kind}; a Flow JSON is an object: {{"version": "7.3", "screens": [...]}}.',
+                f"the document is {kind}; a Flow JSON is an object: "
+                f'{{"version": "{RECOMMENDED_VERSION}", "screens": [...]}}.',
                 "top-level",
             )
         )
