@@ -137,6 +137,18 @@ def _size(kind: type[Any], at_least: bool) -> KeywordCompiler:
     return build
 
 
+def _bound(at_least: bool) -> KeywordCompiler:
+    def build(compiler: Compiler, value: Any, schema: dict[str, Any]) -> Check:
+        def check(instance: Any) -> bool:
+            if not isinstance(instance, (int, float)) or isinstance(instance, bool):
+                return True
+            return bool(instance >= value) if at_least else bool(instance <= value)
+
+        return check
+
+    return build
+
+
 def _pattern(compiler: Compiler, value: Any, schema: dict[str, Any]) -> Check:
     search = re.compile(value).search
     return lambda instance: not isinstance(instance, str) or search(instance) is not None
@@ -213,6 +225,8 @@ KEYWORDS: dict[str, KeywordCompiler] = {
     "minLength": _size(str, True),
     "maxLength": _size(str, False),
     "minProperties": _size(dict, True),
+    "minimum": _bound(True),
+    "maximum": _bound(False),
     "pattern": _pattern,
     "enum": _enum,
     "const": _const,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from airflow_provider_cams.flowjson.issues import Issue, Token
-from airflow_provider_cams.flowjson.rules.model import Screen
-from airflow_provider_cams.flowjson.rules.version_gates import MIN_VERSION
-from airflow_provider_cams.flowjson.versions import version_key
+from airflow_provider_cams.flowjson.rules.model import MEDIA_PICKERS, Screen
+from airflow_provider_cams.flowjson.rules.version_gates import MIN_VERSION, needs
+
+_FORM_VALUE = re.compile(r"\$\{(?:screen\.([A-Za-z_]+)\.)?form\.([A-Za-z0-9_\-]+)\}")
 
 
 def check_action(
@@ -23,8 +25,9 @@ def check_action(
     name = action.get("name")
     if not isinstance(name, str):
         return
+    check_media_in_payload(screen, action, here, by_id, out)
     needed = MIN_VERSION.get(name)
-    if needed and version and version < version_key(needed):
+    if needed and needs(version, needed):
         out.append(
             Issue(
                 (*here, "name"),
@@ -94,3 +97,61 @@ def check_action(
                     "navigation",
                 )
             )
+    supplied = payload if isinstance(payload, dict) else {}
+    declared = by_id[target].data or {}
+    unsupplied = [key for key in declared if key not in supplied]
+    if unsupplied:
+        out.append(
+            Issue(
+                (*here, "payload") if "payload" in action else here,
+                f'navigate to "{target}" does not supply {", ".join(unsupplied)}, which the data model of '
+                f'screen "{target}" declares: a navigate action must pass every field of the next screen\'s '
+                '"data" in its "payload" (e.g. "payload": {"'
+                + unsupplied[0]
+                + '": "${data.'
+                + unsupplied[0]
+                + '}"}), or remove the field from that "data".',
+                "navigation",
+            )
+        )
+
+
+def check_media_in_payload(
+    screen: Screen,
+    action: dict[str, Any],
+    here: tuple[Token, ...],
+    by_id: dict[str, Screen],
+    out: list[Issue],
+) -> None:
+    """A PhotoPicker/DocumentPicker value: never in a navigate payload, else only a top-level value."""
+    payload = action.get("payload")
+    if not isinstance(payload, dict):
+        return
+    for key, value in payload.items():
+        for text, at, top in _strings(value, (*here, "payload", key), True):
+            for match in _FORM_VALUE.finditer(text):
+                owner = by_id.get(match.group(1)) if match.group(1) else screen
+                kind = owner.kinds.get(match.group(2)) if owner is not None else None
+                if kind not in MEDIA_PICKERS:
+                    continue
+                if action.get("name") == "navigate":
+                    message = (
+                        f"{kind} value {match.group(0)} cannot be passed in a navigate payload (media "
+                        "upload reference); read it on a later screen with ${screen.<SCREEN>.form.<name>}, "
+                        "or send it with data_exchange / complete."
+                    )
+                elif not (top and text.strip() == match.group(0)):
+                    message = (
+                        f"{kind} value {match.group(0)} must be a whole top-level payload value (media "
+                        f'upload reference: only top-level properties), e.g. "{key}": "{match.group(0)}".'
+                    )
+                else:
+                    continue
+                out.append(Issue(at, message, "navigation"))
+
+
+def _strings(value: Any, tokens: tuple[Token, ...], top: bool) -> list[tuple[str, tuple[Token, ...], bool]]:
+    if isinstance(value, str):
+        return [(value, tokens, top)]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return [found for key, item in items for found in _strings(item, (*tokens, key), False)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from airflow_provider_cams.flowjson.issues import Issue, Token
-from airflow_provider_cams.flowjson.rules.model import INTERACTIVE, Screen, count
-from airflow_provider_cams.flowjson.rules.version_gates import MIN_VERSION
-from airflow_provider_cams.flowjson.versions import RECOMMENDED_VERSION, version_key
+from airflow_provider_cams.flowjson.rules.model import INTERACTIVE, MEDIA_PICKERS, Screen, count
+from airflow_provider_cams.flowjson.rules.version_gates import needs
 
 MAX_COMPONENTS_PER_SCREEN = 50  # components reference: "The maximum number of components per screen is 50"
 
@@ -16,7 +16,43 @@ MAX_IF_NESTING = 3  # components reference, If: "It is allowed to nest up to 3 "
 # Error codes page, MAX_*_PER_SCREEN; the components reference says the same for each component.
 
 
-MAX_PER_SCREEN = {"Footer": 1, "EmbeddedLink": 2, "Image": 3, "OptIn": 5}
+# Media upload reference: "You can only have a maximum of 1 PhotoPicker per screen" (and DocumentPicker
+# the same); components reference: at most 2 NavigationList and 2 ImageCarousel per screen.
+MAX_PER_SCREEN = {
+    "Footer": 1,
+    "EmbeddedLink": 2,
+    "Image": 3,
+    "OptIn": 5,
+    "PhotoPicker": 1,
+    "DocumentPicker": 1,
+    "NavigationList": 2,
+    "ImageCarousel": 2,
+}
+MAX_IMAGE_CAROUSELS_PER_FLOW = 3  # components reference, ImageCarousel: "Max 3 per Flow"
+FORM_OPTIONAL_FROM = "4.0"  # before 4.0 every input sits in a Form; from 4.0 the Form is optional
+# Components reference: "init-value" / "error-message": "Only available when component is outside Form".
+OUTSIDE_FORM_ONLY: dict[str, tuple[str, ...]] = {
+    **{
+        kind: ("init-value", "error-message")
+        for kind in ("TextInput", "TextArea", "CheckboxGroup", "RadioButtonsGroup", "Dropdown", "DatePicker")
+    },
+    "CalendarPicker": ("init-value", "error-message"),
+    "OptIn": ("init-value",),
+    "ChipsSelector": ("init-value", "error-message"),
+}
+FORM_EQUIVALENT = {"init-value": "init-values", "error-message": "error-messages"}
+# Components reference: CheckboxGroup / RadioButtonsGroup "label" is required from 4.0 (optional before).
+LABEL_REQUIRED_FROM = {"CheckboxGroup": "4.0", "RadioButtonsGroup": "4.0"}
+MIN_MAX_PAIRS = (
+    ("min-chars", "max-chars"),
+    ("min-selected-items", "max-selected-items"),
+    ("min-uploaded-photos", "max-uploaded-photos"),
+    ("min-uploaded-documents", "max-uploaded-documents"),
+    ("min-days", "max-days"),
+)
+# Components reference: RichText stands alone on its screen; from 6.3 a Footer may join it.
+RICHTEXT_WITH_FOOTER_FROM = "6.3"
+LAYOUT_KINDS = frozenset({"If", "Switch", "Form"})
 
 
 def check_screen(
@@ -122,42 +158,65 @@ def check_component(
     version: tuple[int, int] | None,
     out: list[Issue],
 ) -> None:
-    needed = MIN_VERSION.get(kind)
-    if needed and version and version < version_key(needed):
-        out.append(
-            Issue(
-                (*here, "type"),
-                f'{kind} needs Flow JSON {needed} or later; raise "version" (e.g. to '
-                f'"{RECOMMENDED_VERSION}").',
-                "version",
-            )
+    if kind in INTERACTIVE and not in_form and (has_form or needs(version, FORM_OPTIONAL_FROM)):
+        advice = (
+            "Move it into the Form's children, or drop the Form (optional since Flow JSON 4.0)."
+            if not needs(version, FORM_OPTIONAL_FROM)
+            else "Before Flow JSON 4.0 every input must be inside a Form: wrap the inputs in one "
+            '({"type": "Form", "name": "form", "children": [...]}) or raise "version".'
         )
-    if has_form and kind in INTERACTIVE and not in_form:
         out.append(
             Issue(
                 here,
-                f'{kind} is outside the Form on screen "{screen.id}" (COMPONENTS_OUTSIDE_FORM): when a '
-                "screen has a "
-                "Form, every input must be inside it. Move it into the Form's children, or drop the Form "
-                "(optional since Flow JSON 4.0).",
+                f'{kind} is outside a Form on screen "{screen.id}" (COMPONENTS_OUTSIDE_FORM). {advice}',
                 "component",
             )
         )
-    if kind == "TextInput" and "pattern" in component:
-        if version and version < (6, 2):
-            out.append(
-                Issue((*here, "pattern"), 'TextInput "pattern" needs Flow JSON 6.2 or later.', "version")
-            )
-        if "helper-text" not in component:
-            out.append(
-                Issue(
-                    here,
-                    'TextInput with "pattern" must have "helper-text" (Meta: "When using the pattern field, '
-                    'helper-text is mandatory"); add one telling the user the expected format.',
-                    "component",
+    if in_form:
+        for prop in OUTSIDE_FORM_ONLY.get(kind, ()):
+            if prop in component:
+                out.append(
+                    Issue(
+                        (*here, prop),
+                        f'{kind} "{prop}" is only allowed outside a Form (components reference: "Only '
+                        'available when component is outside Form component"); inside a Form use the '
+                        f"Form's \"{FORM_EQUIVALENT[prop]}\" keyed by the component's name, or move it out.",
+                        "component",
+                        at_key=True,
+                    )
                 )
+    if (
+        kind in LABEL_REQUIRED_FROM
+        and "label" not in component
+        and not needs(version, LABEL_REQUIRED_FROM[kind])
+    ):
+        out.append(
+            Issue(
+                here,
+                f'missing required property "label" in {kind} (required since Flow JSON '
+                f'{LABEL_REQUIRED_FROM[kind]}). Add a "label" shown to the user.',
+                "required",
             )
-    for low, high in (("min-chars", "max-chars"), ("min-selected-items", "max-selected-items")):
+        )
+    if kind in MEDIA_PICKERS | {"NavigationList", "RichText", "Form"} and _in_branch(here):
+        out.append(
+            Issue(
+                (*here, "type"),
+                f"{kind} cannot be inside an If or Switch branch (components reference, If/Switch: the "
+                f"components a branch may hold); move it out of the {_branch_kind(screen, here)}.",
+                "component",
+            )
+        )
+    if kind == "TextInput" and "pattern" in component and "helper-text" not in component:
+        out.append(
+            Issue(
+                here,
+                'TextInput with "pattern" must have "helper-text" (Meta: "When using the pattern field, '
+                'helper-text is mandatory"); add one telling the user the expected format.',
+                "component",
+            )
+        )
+    for low, high in MIN_MAX_PAIRS:
         lo, hi = component.get(low), component.get(high)
         if isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool) and lo > hi:
             out.append(
@@ -181,6 +240,8 @@ def check_component(
                     "component",
                 )
             )
+    if kind == "NavigationList":
+        check_navigation_list(here, component, out)
     if kind == "If":
         _check_if(screen, here, component, out)
     if kind == "Switch" and isinstance(component.get("cases"), dict):
@@ -207,6 +268,17 @@ def _check_if(screen: Screen, here: tuple[Token, ...], component: dict[str, Any]
                 f"If condition {condition!r} has no dynamic value; Meta requires at least one, e.g. "
                 f'"${{form.opt_in}}" '
                 'or "${data.count} > 0".',
+                "component",
+            )
+        )
+    resolved = _bare_reference_type(screen, condition) if isinstance(condition, str) else None
+    if isinstance(condition, str) and resolved is not None and resolved != "boolean":
+        compared = condition.strip() + (" != ''" if resolved == "string" else " > 0")
+        out.append(
+            Issue(
+                (*here, "condition"),
+                f"If condition {condition!r} resolves to a {resolved}, not a boolean (components reference, "
+                f'If: "should always be resolved into a boolean"); compare it, e.g. "{compared}".',
                 "component",
             )
         )
@@ -249,3 +321,143 @@ def _check_if(screen: Screen, here: tuple[Token, ...], component: dict[str, Any]
                 "footer",
             )
         )
+
+
+def _in_branch(here: tuple[Token, ...]) -> bool:
+    return any(t in ("then", "else", "cases") for t in here if isinstance(t, str))
+
+
+def _branch_kind(screen: Screen, here: tuple[Token, ...]) -> str:
+    last = max(i for i, t in enumerate(here) if t in ("then", "else", "cases"))
+    return "Switch" if here[last] == "cases" else "If"
+
+
+def check_screen_mix(screen: Screen, version: tuple[int, int] | None, out: list[Issue]) -> None:
+    """Components that must stand alone on their screen, or must not meet each other there."""
+    leaves = [(kind, here) for kind, here, _, _ in screen.components if kind not in LAYOUT_KINDS]
+    kinds = {kind for kind, _ in leaves}
+    layout = (*screen.tokens, "layout", "children")
+    if "RichText" in kinds:
+        allowed = {"RichText"} | ({"Footer"} if not needs(version, RICHTEXT_WITH_FOOTER_FROM) else set())
+        others = sorted(kinds - allowed)
+        if others:
+            footer_note = (
+                " (a Footer may join it from Flow JSON 6.3)"
+                if needs(version, RICHTEXT_WITH_FOOTER_FROM)
+                else " (and a Footer)"
+            )
+            out.append(
+                Issue(
+                    layout,
+                    f'RichText must be the only component on screen "{screen.id}"{footer_note}; found '
+                    f"{', '.join(others)}. Move them to another screen.",
+                    "component",
+                )
+            )
+    if "NavigationList" in kinds and kinds - {"NavigationList"}:
+        out.append(
+            Issue(
+                layout,
+                f'NavigationList cannot be combined with other components on screen "{screen.id}" '
+                f"(components reference); found {', '.join(sorted(kinds - {'NavigationList'}))}. "
+                "Move them to "
+                "another screen (use the list's label and description for text).",
+                "component",
+            )
+        )
+    if kinds >= MEDIA_PICKERS:
+        out.append(
+            Issue(
+                layout,
+                f'screen "{screen.id}" has both a PhotoPicker and a DocumentPicker: '
+                '"Using both PhotoPicker and '
+                'DocumentPicker components on a single screen is not allowed". Put them on separate screens.',
+                "component",
+            )
+        )
+
+
+def check_image_carousels(screens: list[Screen], out: list[Issue]) -> None:
+    """At most 3 ImageCarousel in the whole flow (components reference)."""
+    places = [here for s in screens for kind, here, _, _ in s.components if kind == "ImageCarousel"]
+    if len(places) > MAX_IMAGE_CAROUSELS_PER_FLOW:
+        out.append(
+            Issue(
+                places[MAX_IMAGE_CAROUSELS_PER_FLOW],
+                f"the flow has {len(places)} ImageCarousel components; Meta allows at most "
+                f"{MAX_IMAGE_CAROUSELS_PER_FLOW} per flow. "
+                f"Remove {len(places) - MAX_IMAGE_CAROUSELS_PER_FLOW}.",
+                "component",
+            )
+        )
+
+
+def check_navigation_list(here: tuple[Token, ...], component: dict[str, Any], out: list[Issue]) -> None:
+    """NavigationList items: where the click action lives, one badge, no ``end`` with large media."""
+    items = component.get("list-items")
+    if not isinstance(items, list):
+        return
+    on_list = "on-click-action" in component
+    badges = 0
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        at = (*here, "list-items", index)
+        if on_list and "on-click-action" in item:
+            out.append(
+                Issue(
+                    (*at, "on-click-action"),
+                    'NavigationList "on-click-action" cannot be set on the list and on its items at once; '
+                    "keep one of them.",
+                    "component",
+                    at_key=True,
+                )
+            )
+        elif not on_list and "on-click-action" not in item:
+            out.append(
+                Issue(
+                    at,
+                    'NavigationList item has no "on-click-action" and the list has none either: add one '
+                    "(navigate or data_exchange) to the list or to every item.",
+                    "component",
+                )
+            )
+        badges += "badge" in item
+        if badges > 1 and "badge" in item:
+            out.append(
+                Issue(
+                    (*at, "badge"),
+                    'only one item of a NavigationList may have a "badge"; remove this one.',
+                    "component",
+                    at_key=True,
+                )
+            )
+        if "end" in item and component.get("media-size") == "large":
+            out.append(
+                Issue(
+                    (*at, "end"),
+                    'NavigationList item "end" cannot be used with "media-size": "large"; '
+                    "remove one of them.",
+                    "component",
+                    at_key=True,
+                )
+            )
+
+
+_BARE_REFERENCE = re.compile(r"\s*\$\{(data|form)\.([A-Za-z0-9_\-]+)\}\s*")
+# What ${form.<name>} holds, by component type (components reference); only OptIn gives a boolean.
+_FORM_VALUE_TYPE = {"OptIn": "boolean", "CheckboxGroup": "array", "ChipsSelector": "array"}
+
+
+def _bare_reference_type(screen: Screen, condition: str) -> str | None:
+    """The type of a condition that is one ``${data.x}`` / ``${form.x}`` alone, when it is known."""
+    match = _BARE_REFERENCE.fullmatch(condition)
+    if match is None:
+        return None
+    scope, name = match.groups()
+    if scope == "data":
+        spec = (screen.data or {}).get(name)
+        declared = spec.get("type") if isinstance(spec, dict) else None
+        return declared if isinstance(declared, str) else None
+    kind = screen.kinds.get(name)
+    return None if kind is None else _FORM_VALUE_TYPE.get(kind, "string")

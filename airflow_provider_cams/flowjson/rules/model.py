@@ -23,18 +23,22 @@ INTERACTIVE = frozenset(
     }
 )
 
+MEDIA_PICKERS = frozenset({"PhotoPicker", "DocumentPicker"})
 
 RESERVED_SCREEN_ID = "SUCCESS"
 
 
 @dataclass
 class Screen:
+    """A screen's parts, collected in one walk: each rule module reads them, none walks again."""
+
     index: int
     id: str
     raw: dict[str, Any]
     terminal: bool
     data: dict[str, Any] | None
     names: dict[str, list[tuple[Token, ...]]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)  # input name -> its component type
     components: list[tuple[str, tuple[Token, ...], dict[str, Any], bool]] = field(default_factory=list)
     actions: list[tuple[dict[str, Any], tuple[Token, ...], str]] = field(default_factory=list)
     references: list[tuple[str, tuple[Token, ...]]] = field(default_factory=list)
@@ -103,6 +107,7 @@ def _walk(
         name = component.get("name")
         if isinstance(name, str) and kind in INTERACTIVE:
             screen.names.setdefault(name, []).append((*here, "name"))
+            screen.kinds.setdefault(name, kind)
         for key, value in component.items():
             if key in ("children", "then", "else") and isinstance(value, list):
                 nested_if = if_depth + 1 if kind == "If" else if_depth
@@ -112,23 +117,27 @@ def _walk(
                     if isinstance(branch, list):
                         _walk(branch, (*here, key, case), screen, if_depth, in_form)
             else:
-                if key.startswith("on-") and key.endswith("-action") and isinstance(value, dict):
-                    screen.actions.append((value, (*here, key), kind))
-                _collect_references(value, (*here, key), screen.references)
+                _collect_values(key, value, (*here, key), screen, kind)
 
 
-def _collect_references(
-    value: Any, tokens: tuple[Token, ...], into: list[tuple[str, tuple[Token, ...]]]
-) -> None:
+def is_action_key(key: Any) -> bool:
+    """``on-click-action``, ``on-select-action``...: the keys whose value is an action."""
+    return isinstance(key, str) and key.startswith("on-") and key.endswith("-action")
+
+
+def _collect_values(key: Token, value: Any, tokens: tuple[Token, ...], screen: Screen, kind: str) -> None:
+    """References in a component's value, and the actions in it at any depth (list items, options)."""
     if isinstance(value, str):
         if "${" in value:
-            into.append((value, tokens))
+            screen.references.append((value, tokens))
     elif isinstance(value, dict):
-        for key, item in value.items():
-            _collect_references(item, (*tokens, key), into)
+        if is_action_key(key):
+            screen.actions.append((value, tokens, kind))
+        for sub, item in value.items():
+            _collect_values(sub, item, (*tokens, sub), screen, kind)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _collect_references(item, (*tokens, index), into)
+            _collect_values(index, item, (*tokens, index), screen, kind)
 
 
 def count(children: Any, kind: str) -> int:

@@ -174,7 +174,7 @@ def _check_routing_model(
                         "routing-model",
                     )
                 )
-    if endpoint:
+    if endpoint and len(screens) > 1:  # one screen has no route to declare: {} is complete
         mentioned = set(graph) | {t for targets in graph.values() for t in targets}
         missing = [s.id for s in screens if s.id not in mentioned]
         if missing:

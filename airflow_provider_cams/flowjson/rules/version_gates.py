@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_cams.flowjson.issues import Issue
+from airflow_provider_cams.flowjson.rules.model import Screen
 from airflow_provider_cams.flowjson.versions import (
     DATA_API_VERSIONS,
     FROZEN_VERSIONS,
@@ -23,9 +24,31 @@ MIN_VERSION = {
     "DocumentPicker": "4.0",
     "RichText": "5.1",
     "CalendarPicker": "6.1",
+    "NavigationList": "6.2",
+    "ChipsSelector": "6.3",
+    "ImageCarousel": "7.1",
     "open_url": "6.0",
     "update_data": "6.0",
 }
+# Components reference, the properties tables: (component, property) -> the first version that has it.
+PROPERTY_MIN_VERSION: dict[tuple[str, str], str] = {
+    **{(kind, "markdown"): "5.1" for kind in ("TextBody", "TextCaption")},
+    **{(kind, "label-variant"): "7.0" for kind in ("TextInput", "TextArea")},
+    ("TextInput", "pattern"): "6.2",
+    **{(kind, "media-size"): "5.0" for kind in ("CheckboxGroup", "RadioButtonsGroup")},
+    **{(kind, "description"): "4.0" for kind in ("CheckboxGroup", "RadioButtonsGroup")},
+    # on-select-action existed before (data_exchange); update_data and on-unselect-action came in 6.0.
+    **{(kind, "on-unselect-action"): "6.0" for kind in ("CheckboxGroup", "RadioButtonsGroup", "Dropdown")},
+    **{
+        (kind, prop): "4.0"
+        for kind in ("TextInput", "TextArea", "CheckboxGroup", "RadioButtonsGroup", "DatePicker", "OptIn")
+        for prop in ("init-value", "error-message")
+    },
+}
+# Changelog, Flow JSON 6.0: "nested expressions" (a string in backticks combining ${...} values).
+NESTED_EXPRESSIONS = "6.0"
+# Flow JSON reference: data_channel_uri was replaced by the flow's endpoint URI in 3.0.
+DATA_CHANNEL_URI_UNTIL = "3.0"
 
 
 def check_version(flow: dict[str, Any], out: list[Issue]) -> tuple[int, int] | None:
@@ -98,3 +121,68 @@ def check_data_api_version(flow: dict[str, Any], out: list[Issue]) -> bool:
             )
         )
     return True
+
+
+def needs(version: tuple[int, int] | None, first: str) -> bool:
+    """Whether a flow of ``version`` is too old for a feature that exists from ``first`` on."""
+    return version is not None and version < version_key(first)
+
+
+def check_data_channel_uri(flow: dict[str, Any], version: tuple[int, int] | None, out: list[Issue]) -> None:
+    """``data_channel_uri`` belongs to flows before 3.0 only; say so in the file's own terms."""
+    if "data_channel_uri" not in flow or version is None or needs(version, DATA_CHANNEL_URI_UNTIL):
+        return
+    out.append(
+        Issue(
+            ("data_channel_uri",),
+            f'property "data_channel_uri" is not allowed in Flow JSON {version[0]}.{version[1]}: Meta '
+            f"replaced it in {DATA_CHANNEL_URI_UNTIL} by the flow's endpoint URI. Remove it and set the "
+            "endpoint URI on "
+            "the flow itself (Meta's endpoint_uri; the flow's endpoint in CAMS).",
+            "unknown-property",
+            at_key=True,
+        )
+    )
+
+
+def check_features(screen: Screen, version: tuple[int, int] | None, out: list[Issue]) -> None:
+    """Components, properties and nested expressions newer than the flow's version."""
+    if version is None:
+        return
+    shown = f"{version[0]}.{version[1]}"
+    for kind, here, component, _ in screen.components:
+        first = MIN_VERSION.get(kind)
+        if first and needs(version, first):
+            out.append(
+                Issue(
+                    (*here, "type"),
+                    f"{kind} needs Flow JSON {first} or later; this flow is {shown}. "
+                    f'Raise "version" (e.g. to '
+                    f'"{RECOMMENDED_VERSION}") or use another component.',
+                    "version",
+                )
+            )
+        for prop in component:
+            first = PROPERTY_MIN_VERSION.get((kind, prop))
+            if first and needs(version, first):
+                out.append(
+                    Issue(
+                        (*here, prop),
+                        f'{kind} "{prop}" needs Flow JSON {first} or later; this flow is {shown}. Raise '
+                        f'"version" or remove "{prop}".',
+                        "version",
+                        at_key=True,
+                    )
+                )
+    if needs(version, NESTED_EXPRESSIONS):
+        for text, here in screen.references:
+            if text.strip().startswith("`"):
+                out.append(
+                    Issue(
+                        here,
+                        f"a nested expression in backticks needs Flow JSON {NESTED_EXPRESSIONS} or later; "
+                        "this "
+                        f'flow is {shown}. Raise "version" or use a single ${{...}} reference.',
+                        "version",
+                    )
+                )
