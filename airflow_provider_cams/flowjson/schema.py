@@ -21,7 +21,8 @@ from jsonschema.validators import extend
 
 from airflow_provider_cams.flowjson.fastcheck import Unsupported, compile_schema
 from airflow_provider_cams.flowjson.issues import Issue, Token
-from airflow_provider_cams.flowjson.versions import RECOMMENDED_VERSION
+from airflow_provider_cams.flowjson.rules.version_gates import MIN_VERSION, needs
+from airflow_provider_cams.flowjson.versions import RECOMMENDED_VERSION, version_key
 
 SCHEMA_FILE = "flow_json.schema.json"
 DYNAMIC_PATTERN_HINT = 'a dynamic reference such as "${data.field}"'
@@ -311,7 +312,12 @@ def _dispatch_error(f: _Failure) -> list[Issue]:
 
 
 def _enum(f: _Failure) -> list[Issue]:
-    options = ", ".join(json.dumps(v) for v in f.value)
+    version = version_key(f.flow["version"]) if isinstance(f.flow.get("version"), str) else None
+    # Never advise an action the flow's own version does not have (open_url, update_data: 6.0).
+    usable = [
+        v for v in f.value if not (isinstance(v, str) and v in MIN_VERSION and needs(version, MIN_VERSION[v]))
+    ]
+    options = ", ".join(json.dumps(v) for v in usable or f.value)
     on_action = any(isinstance(t, str) and t.startswith("on-") for t in f.tokens)
     extra = (
         " (Meta allows only these actions on this component)"

@@ -62,11 +62,12 @@ def check_action(
     if not isinstance(target, str) or not target:
         return
     if target == screen.id:
+        instead = "" if needs(version, MIN_VERSION["update_data"]) else ", or use update_data"
         out.append(
             Issue(
                 (*here, "next", "name"),
                 f'navigate from "{screen.id}" to itself: same screen navigation is not allowed '
-                "(INVALID_NAVIGATE_ACTION_NEXT_SCREEN_NAME). Navigate to another screen, or use update_data.",
+                f"(INVALID_NAVIGATE_ACTION_NEXT_SCREEN_NAME). Navigate to another screen{instead}.",
                 "navigation",
             )
         )

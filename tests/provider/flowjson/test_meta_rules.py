@@ -452,3 +452,17 @@ def test_messages_on_an_old_flow_do_not_advise_what_its_version_lacks() -> None:
     flow["version"] = "3.1"
     messages = [e.message for e in validate_flow_json(dump(flow)) if e.rule == "component"]
     assert messages and all("drop the Form" not in m and "Before Flow JSON 4.0" in m for m in messages)
+
+
+def test_action_advice_leaves_out_actions_the_version_lacks() -> None:
+    """open_url and update_data exist from 6.0: a 5.1 flow is not told to use them."""
+    flow = base_flow()
+    welcome(flow).insert(0, {"type": "EmbeddedLink", "text": "More", "on-click-action": {"name": "complete"}})
+    footer = welcome(flow)[-1]["on-click-action"]
+    footer["next"]["name"] = "WELCOME"
+    for version, advised in (("5.1", False), ("6.0", True)):
+        flow["version"] = version
+        messages = [e.message for e in validate_flow_json(dump(flow))]
+        enum = next(m for m in messages if "is not allowed here" in m)
+        itself = next(m for m in messages if "to itself" in m)
+        assert ('"open_url"' in enum) is advised and ("update_data" in itself) is advised
