@@ -39,6 +39,7 @@ PROPERTY_MIN_VERSION: dict[tuple[str, str], str] = {
     **{(kind, "description"): "4.0" for kind in ("CheckboxGroup", "RadioButtonsGroup")},
     # on-select-action existed before (data_exchange); update_data and on-unselect-action came in 6.0.
     **{(kind, "on-unselect-action"): "6.0" for kind in ("CheckboxGroup", "RadioButtonsGroup", "Dropdown")},
+    ("ChipsSelector", "on-unselect-action"): "7.1",
     **{
         (kind, prop): "4.0"
         for kind in ("TextInput", "TextArea", "CheckboxGroup", "RadioButtonsGroup", "DatePicker", "OptIn")
