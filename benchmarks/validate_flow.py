@@ -103,13 +103,16 @@ def build_flow(target_bytes: int) -> str:
     return json.dumps({"version": "7.3", "screens": screens}, indent=2)
 
 
-def median_ms(func: Any, runs: int) -> float:
-    times = []
+def medians_ms(cases: dict[str, Any], runs: int) -> dict[str, float]:
+    """Median time of each case, the cases taken in turn in every round so that a machine whose
+    load changes during the run slows them all alike (the ratios stay meaningful)."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for name, func in cases.items():
+            start = time.perf_counter()
+            func()
+            times[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(found) for name, found in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,16 +137,37 @@ def main(argv: list[str] | None = None) -> int:
     if len(found) != 1:
         print(f"the broken flow should have exactly one error, has {len(found)}", file=sys.stderr)
         return 1
-    loads_ms = median_ms(lambda: json.loads(text), args.runs)
-    text_ms = median_ms(lambda: validate_flow_json(text), args.runs)
-    broken_ms = median_ms(lambda: validate_flow_json(broken_text), args.runs)
-    dict_ms = median_ms(lambda: validate_flow_json(flow), args.runs)
+    middle_id = flow["screens"][middle]["id"]
+    duplicate_text = text.replace(
+        f'"id": "{middle_id}",', f'"id": "{middle_id}",\n      "id": "{middle_id}",', 1
+    )
+    ms = medians_ms(
+        {
+            "loads": lambda: json.loads(text),
+            "valid": lambda: validate_flow_json(text),
+            "broken": lambda: validate_flow_json(broken_text),
+            "duplicate": lambda: validate_flow_json(duplicate_text),
+            "dict": lambda: validate_flow_json(flow),
+        },
+        args.runs,
+    )
+    loads_ms, text_ms, broken_ms, duplicate_ms, dict_ms = (
+        ms["loads"],
+        ms["valid"],
+        ms["broken"],
+        ms["duplicate"],
+        ms["dict"],
+    )
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"flow: {len(text.encode()):,} bytes, {screens} screens")
     print(f"json.loads alone:                  {loads_ms:8.2f} ms")
     print(f"validate_flow_json(text), valid:   {text_ms:8.2f} ms  ({text_ms / loads_ms:.1f}x json.loads)")
     print(f"validate_flow_json(text), 1 error: {broken_ms:8.2f} ms  ({broken_ms / text_ms:.2f}x valid)")
     print(f"  the error: {found[0].format('broken.json')}")
+    print(
+        f"validate_flow_json(text), dup key: {duplicate_ms:8.2f} ms  ({duplicate_ms / text_ms:.2f}x valid; "
+        "strict JSON: a repeated key in the middle screen)"
+    )
     print(
         f"validate_flow_json(dict), valid:   {dict_ms:8.2f} ms  (includes the re-serialisation for the size "
         "check)"
