@@ -242,6 +242,8 @@ def check_component(
             )
     if kind == "NavigationList":
         check_navigation_list(here, component, out)
+    if kind == "Form":
+        check_form_values(screen, here, component, out)
     if kind == "If":
         _check_if(screen, here, component, out)
     if kind == "Switch" and isinstance(component.get("cases"), dict):
@@ -461,3 +463,31 @@ def _bare_reference_type(screen: Screen, condition: str) -> str | None:
         return declared if isinstance(declared, str) else None
     kind = screen.kinds.get(name)
     return None if kind is None else _FORM_VALUE_TYPE.get(kind, "string")
+
+
+def check_form_values(
+    screen: Screen, here: tuple[Token, ...], form: dict[str, Any], out: list[Issue]
+) -> None:
+    """A Form's ``init-values`` / ``error-messages`` are keyed by the names of its inputs."""
+    inputs = {
+        name
+        for name, places in screen.names.items()
+        for place in places
+        if place[: len(here)] == here and screen.kinds.get(name) not in MEDIA_PICKERS
+    }
+    for prop in ("init-values", "error-messages"):
+        values = form.get(prop)
+        if not isinstance(values, dict):
+            continue
+        for key in values:
+            if key not in inputs:
+                out.append(
+                    Issue(
+                        (*here, prop, key),
+                        f'Form "{prop}" has "{key}", which is no input of this Form (components reference, '
+                        f'Form: "{prop}" is keyed by the names of its components; a PhotoPicker or '
+                        f"DocumentPicker takes none); inputs: {', '.join(sorted(inputs)) or 'none'}.",
+                        "component",
+                        at_key=True,
+                    )
+                )

@@ -321,6 +321,22 @@ CASES = [
         f"{W0}/0/children/0/init-value",
     ),
     Case(
+        "form-init-values-name-inputs",
+        'Form init-values: "key is the name of a component of the Form"; PhotoPicker "init-values" '
+        "should not contain a value",
+        COMPONENTS,
+        only(
+            {
+                "type": "Form",
+                "name": "f",
+                "init-values": {"x": "a", "nope": "b"},
+                "children": [{"type": "TextInput", "name": "x", "label": "X"}],
+            }
+        ),
+        "component",
+        f"{W0}/0/init-values/nope",
+    ),
+    Case(
         "data-source-array-or-reference",
         'data-source: Array or dynamic "${data.data_source}"',
         COMPONENTS,
