@@ -46,6 +46,8 @@ PROPERTY_MIN_VERSION: dict[tuple[str, str], str] = {
         for prop in ("init-value", "error-message")
     },
 }
+# Components reference, data-source options: "on-select-action" / "on-unselect-action" from 6.0.
+OPTION_ACTIONS_FROM = "6.0"
 # Changelog, Flow JSON 6.0: "nested expressions" (a string in backticks combining ${...} values).
 NESTED_EXPRESSIONS = "6.0"
 # Flow JSON reference: data_channel_uri was replaced by the flow's endpoint URI in 3.0.
@@ -175,6 +177,20 @@ def check_features(screen: Screen, version: tuple[int, int] | None, out: list[Is
                         at_key=True,
                     )
                 )
+        options = component.get("data-source")
+        if isinstance(options, list) and needs(version, OPTION_ACTIONS_FROM):
+            for index, option in enumerate(options):
+                for prop in ("on-select-action", "on-unselect-action"):
+                    if isinstance(option, dict) and prop in option:
+                        out.append(
+                            Issue(
+                                (*here, "data-source", index, prop),
+                                f'a {kind} option\'s "{prop}" needs Flow JSON {OPTION_ACTIONS_FROM} or '
+                                f'later; this flow is {shown}. Raise "version" or remove it.',
+                                "version",
+                                at_key=True,
+                            )
+                        )
     if needs(version, NESTED_EXPRESSIONS):
         for text, here in screen.references:
             if text.strip().startswith("`"):

@@ -376,6 +376,18 @@ CASES = [
         allowed_at="4.0",
     ),
     Case(
+        "option-actions-need-6.0",
+        "data-source options: on-select-action / on-unselect-action, supported starting with 6.0",
+        COMPONENTS,
+        _set(
+            ("screens", 0, "layout", "children", 2, "data-source", 0, "on-select-action"),
+            {"name": "data_exchange", "payload": {}},
+        ),
+        "version",
+        f"{W0}/2/data-source/0/on-select-action",
+        version="5.1",
+    ),
+    Case(
         "optin-update-data-needs-6.0",
         "OptIn on-select-action / on-unselect-action: update_data, supported starting with 6.0",
         COMPONENTS,
