@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -18,15 +19,19 @@ from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend
 
-from airflow_provider_cams.flowjson.fastcheck import compile_schema
+from airflow_provider_cams.flowjson.fastcheck import Unsupported, compile_schema
 from airflow_provider_cams.flowjson.issues import Issue, Token
+from airflow_provider_cams.flowjson.rules.version_gates import MIN_VERSION, needs
+from airflow_provider_cams.flowjson.versions import RECOMMENDED_VERSION, version_key
 
 SCHEMA_FILE = "flow_json.schema.json"
 DYNAMIC_PATTERN_HINT = 'a dynamic reference such as "${data.field}"'
 
 # What to say when a required property is missing: what it is for and what to write.
 REQUIRED_HINTS: dict[str, str] = {
-    "version": 'Add "version": "7.3" (the Flow JSON version; see the supported list in the docs).',
+    "version": (
+        f'Add "version": "{RECOMMENDED_VERSION}" (the Flow JSON version; see the supported list in the docs).'
+    ),
     "screens": 'Add "screens": [...] with at least one screen.',
     "id": 'Add "id": "SCREEN_NAME" (letters and underscores only, unique in the flow).',
     "layout": 'Add "layout": {"type": "SingleColumnLayout", "children": [...]}.',
@@ -46,14 +51,6 @@ REQUIRED_HINTS: dict[str, str] = {
     "then": 'Add "then": [...] with the components shown when the condition is true.',
     "value": 'Add "value": the dynamic value to switch on, e.g. "${data.animal}".',
     "cases": 'Add "cases": {"<value>": [...components]}.',
-}
-
-# Unknown properties with a known story.
-UNKNOWN_PROPERTY_HINTS: dict[str, str] = {
-    "data_channel_uri": (
-        "Meta dropped data_channel_uri in Flow JSON 3.0: remove it and set the endpoint URI on the flow "
-        "itself (Meta's endpoint_uri; the flow's endpoint in CAMS)."
-    ),
 }
 
 
@@ -179,161 +176,253 @@ def _rule(tokens: tuple[Token, ...], validator_name: str) -> str:
 
 
 @cache
+def _shallow_schema() -> dict[str, Any]:
+    """The root schema without descending into screens: each screen is checked on its own."""
+    root = dict(load_schema())
+    properties = dict(root["properties"])
+    properties["screens"] = {k: v for k, v in properties["screens"].items() if k != "items"}
+    root["properties"] = properties
+    return root
+
+
+@cache
+def _compiled() -> tuple[Callable[[Any], bool], Callable[[Any], bool]] | None:
+    """Compiled checks of the top level (screens not entered) and of one screen."""
+    compiler = compile_schema(load_schema())
+    if compiler is None:
+        return None
+    try:
+        return compiler.compile(_shallow_schema()), compiler.ref("screen")
+    except Unsupported:
+        return None
+
+
 def fast_check() -> Callable[[Any], bool] | None:
-    """The compiled yes/no form of the schema (see :mod:`.fastcheck`), or None if unavailable."""
-    return compile_schema(load_schema())
+    """The compiled yes/no form of the whole schema (see :mod:`.fastcheck`), or None if unavailable."""
+    compiled = _compiled()
+    if compiled is None:
+        return None
+    top_ok, screen_ok = compiled
+
+    def check(flow: Any) -> bool:
+        screens = flow.get("screens") if isinstance(flow, dict) else None
+        screens = screens if isinstance(screens, list) else []
+        return top_ok(flow) and all(screen_ok(screen) for screen in screens)
+
+    return check
 
 
 def issues_from_schema(flow: Any) -> list[Issue]:
-    """Every structural problem, as issues with messages that say how to fix them."""
-    quick = fast_check()
-    if quick is not None and quick(flow):
-        return []
+    """Every structural problem, as issues with messages that say how to fix them.
+
+    The compiled checks answer first, per screen; ``jsonschema`` (slow, but it explains) then walks
+    only the top level and the screens they refuse, so one error in a 1 MB flow costs about one
+    screen's walk, not the whole document's.
+    """
+    compiled = _compiled()
+    if compiled is None:
+        return [issue for error in validator().iter_errors(flow) for issue in _translate(error, flow)]
+    top_ok, screen_ok = compiled
+    screens = flow.get("screens") if isinstance(flow, dict) else None
+    screens = screens if isinstance(screens, list) else []
+    refused = [index for index, screen in enumerate(screens) if not screen_ok(screen)]
     out: list[Issue] = []
-    for error in validator().iter_errors(flow):
-        out.extend(_translate(error, flow))
+    if not top_ok(flow):
+        for error in validator().evolve(schema=_shallow_schema()).iter_errors(flow):
+            out.extend(_translate(error, flow))
+    screen_validator = validator().evolve(schema=_definitions()["screen"])
+    for index in refused:
+        for error in screen_validator.iter_errors(screens[index]):
+            error.path.extendleft((index, "screens"))
+            out.extend(_translate(error, flow))
     return out
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One jsonschema error, with what every translator needs to word it."""
+
+    error: ValidationError
+    flow: Any
+    tokens: tuple[Token, ...]
+    rule: str
+
+    @property
+    def value(self) -> Any:
+        return self.error.validator_value
+
+    @property
+    def instance(self) -> Any:
+        return self.error.instance
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self.error.schema if isinstance(self.error.schema, dict) else {}
+
+    @property
+    def where(self) -> str:
+        return _component_context(self.flow, self.tokens) if self.tokens else "the document"
+
+    @property
+    def owner(self) -> str:
+        return describe_object(self.flow, self.tokens)
+
+    def issue(self, message: str, rule: str | None = None) -> list[Issue]:
+        return [Issue(self.tokens, message, rule or self.rule)]
+
+
+def _required(f: _Failure) -> list[Issue]:
+    missing = [p for p in f.value if isinstance(f.instance, dict) and p not in f.instance]
+    return [
+        Issue(
+            f.tokens,
+            f'missing required property "{p}" in {f.owner}. {REQUIRED_HINTS.get(p, "Add it.")}',
+            "required",
+        )
+        for p in missing
+    ]
+
+
+def _unknown_properties(f: _Failure) -> list[Issue]:
+    if not isinstance(f.instance, dict):
+        return []
+    allowed = sorted(f.schema.get("properties", {}))
+    out = []
+    for key in f.instance:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = (
+            f'Did you mean "{close[0]}"? ' if close else ""
+        ) + f"Remove it; allowed here: {', '.join(allowed)}."
+        out.append(
+            Issue(
+                (*f.tokens, key),
+                f'property "{key}" is not allowed in {f.owner} (Meta rejects unknown properties). {hint}',
+                "unknown-property",
+                at_key=True,
+            )
+        )
+    return out
+
+
+def _dispatch_error(f: _Failure) -> list[Issue]:
+    at = (*f.tokens, "type") if "type" in (f.instance or {}) else f.tokens
+    return [Issue(at, f.error.message, f.rule)]
+
+
+def _enum(f: _Failure) -> list[Issue]:
+    version = version_key(f.flow["version"]) if isinstance(f.flow.get("version"), str) else None
+    # Never advise an action the flow's own version does not have (open_url, update_data: 6.0).
+    usable = [
+        v for v in f.value if not (isinstance(v, str) and v in MIN_VERSION and needs(version, MIN_VERSION[v]))
+    ]
+    options = ", ".join(json.dumps(v) for v in usable or f.value)
+    on_action = any(isinstance(t, str) and t.startswith("on-") for t in f.tokens)
+    extra = (
+        " (Meta allows only these actions on this component)"
+        if f.tokens[-1:] == ("name",) and on_action
+        else ""
+    )
+    return f.issue(f"{f.where} {json.dumps(f.instance)} is not allowed here{extra}; use one of {options}.")
+
+
+def _any_of(f: _Failure) -> list[Issue]:
+    choices = ", ".join(json.dumps(v) for branch in f.value for v in branch.get("enum", []))
+    return f.issue(
+        f"{f.where} {json.dumps(f.instance)} is not allowed; use one of {choices} or {DYNAMIC_PATTERN_HINT}."
+    )
+
+
+# What a failed "pattern" means, by pattern: (message after the value's name, rule or None).
+PATTERN_MESSAGES: dict[str, tuple[str, str | None]] = {
+    "^[A-Za-z_]+$": (
+        'is invalid: Meta allows only letters and underscores ("Screen ID allows only alphabets and '
+        'underscores"); e.g. "ORDER_DETAILS".',
+        "screen-id",
+    ),
+    "\\S": ("must not be blank; write the text or remove the property.", None),
+    "^\\s*\\$\\{[^}]+\\}\\s*$": (
+        'must be an array or one dynamic reference such as "${data.options}" (no nested expression).',
+        None,
+    ),
+    "^[^`]*\\S[^`]*$": (
+        "must be plain text: a name cannot hold a nested (backtick) expression or be blank.",
+        None,
+    ),
+}
+
+
+def _pattern(f: _Failure) -> list[Issue]:
+    known = PATTERN_MESSAGES.get(f.value)
+    if known is not None:
+        subject = f"screen id {json.dumps(f.instance)}" if known[1] == "screen-id" else f.where
+        return f.issue(f"{subject} {known[0]}", known[1])
+    types = f.schema.get("type")
+    if isinstance(types, list):
+        others = _expected([t for t in types if t != "string"])
+        return f.issue(f"{f.where} {json.dumps(f.instance)[:60]} must be {others} or {DYNAMIC_PATTERN_HINT}.")
+    return f.issue(f"{f.where} does not match the expected format.")
+
+
+def _max_items(f: _Failure) -> list[Issue]:
+    if f.tokens == ("screens",):
+        return f.issue(
+            f"a flow has {len(f.instance)} screens; Meta allows at most {f.value} per flow. Split the flow."
+        )
+    return f.issue(f"{f.where} has {len(f.instance)} items; Meta allows at most {f.value}. Remove some.")
+
+
+def _min_items(f: _Failure) -> list[Issue]:
+    what = "component" if f.tokens and f.tokens[-1] in ("then", "children") else "item"
+    return f.issue(f"{f.where} must contain at least {f.value} {what}; add one or remove it.")
+
+
+def _footer_captions(f: _Failure) -> list[Issue]:
+    missing = sorted(
+        {p for deps in f.value.values() for p in deps if isinstance(f.instance, dict) and p not in f.instance}
+    )
+    return f.issue(
+        f'Footer "left-caption" and "right-caption" go together: add "{", ".join(missing)}" or use '
+        '"center-caption" alone.',
+        "component",
+    )
+
+
+#: One translator per JSON Schema keyword: the error in words that say what to write instead.
+TRANSLATORS: dict[str, Callable[[_Failure], list[Issue]]] = {
+    "required": _required,
+    "additionalProperties": _unknown_properties,
+    "x-dispatch": _dispatch_error,
+    "type": lambda f: f.issue(f"{f.where} must be {_expected(f.value)}, found {_typename(f.instance)}."),
+    "const": lambda f: f.issue(f"{f.where} must be {json.dumps(f.value)}, found {json.dumps(f.instance)}."),
+    "enum": _enum,
+    "anyOf": _any_of,
+    "pattern": _pattern,
+    "minLength": lambda f: f.issue(f"{f.where} must not be empty; write a value or remove the property."),
+    "maxLength": lambda f: f.issue(
+        f"{f.where} is {len(f.instance)} characters long; Meta's limit is {f.value}. Shorten it."
+    ),
+    "minimum": lambda f: f.issue(f"{f.where} is {f.instance}; Meta's minimum is {f.value}."),
+    "maximum": lambda f: f.issue(f"{f.where} is {f.instance}; Meta's maximum is {f.value}."),
+    "minItems": _min_items,
+    "maxItems": _max_items,
+    "minProperties": lambda f: f.issue(
+        f'{f.where} must not be empty; add at least one case: {{"<value>": [...]}}.'
+    ),
+    "dependentRequired": _footer_captions,
+    "not": lambda f: f.issue(
+        'Footer can have "center-caption" or "left-caption" + "right-caption", not both; remove one of them.',
+        "component",
+    ),
+}
 
 
 def _translate(error: ValidationError, flow: Any) -> list[Issue]:
     tokens: tuple[Token, ...] = tuple(error.absolute_path)
     kind = str(error.validator)
-    value = error.validator_value
-    instance = error.instance
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    rule = _rule(tokens, kind)
-    where = _component_context(flow, tokens) if tokens else "the document"
-    owner = describe_object(flow, tokens)
-
-    if kind == "required":
-        missing = [p for p in value if isinstance(instance, dict) and p not in instance]
-        return [
-            Issue(
-                tokens,
-                f'missing required property "{p}" in {owner}. {REQUIRED_HINTS.get(p, "Add it.")}',
-                "required",
-            )
-            for p in missing
-        ]
-    if kind == "additionalProperties" and isinstance(instance, dict):
-        allowed = sorted(schema.get("properties", {}))
-        out = []
-        for key in instance:
-            if key in allowed:
-                continue
-            hint = UNKNOWN_PROPERTY_HINTS.get(key)
-            if hint is None:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = (f'Did you mean "{close[0]}"? ' if close else "") + (
-                    f"Remove it; allowed here: {', '.join(allowed)}."
-                )
-            out.append(
-                Issue(
-                    (*tokens, key),
-                    f'property "{key}" is not allowed in {owner} (Meta rejects unknown properties). {hint}',
-                    "unknown-property",
-                    at_key=True,
-                )
-            )
-        return out
-    if kind == "x-dispatch":
-        return [Issue((*tokens, "type") if "type" in (instance or {}) else tokens, error.message, rule)]
-    if kind == "type":
-        return [Issue(tokens, f"{where} must be {_expected(value)}, found {_typename(instance)}.", rule)]
-    if kind == "const":
-        return [Issue(tokens, f"{where} must be {json.dumps(value)}, found {json.dumps(instance)}.", rule)]
-    if kind == "enum":
-        options = ", ".join(json.dumps(v) for v in value)
-        extra = ""
-        if (
-            tokens
-            and tokens[-1] == "name"
-            and any(isinstance(t, str) and t.startswith("on-") for t in tokens)
-        ):
-            extra = " (Meta allows only these actions on this component)"
-        return [
-            Issue(
-                tokens,
-                f"{where} {json.dumps(instance)} is not allowed here{extra}; use one of {options}.",
-                rule,
-            )
-        ]
-    if kind == "anyOf":
-        choices = [v for branch in value for v in branch.get("enum", [])]
-        return [
-            Issue(
-                tokens,
-                f"{where} {json.dumps(instance)} is not allowed; use one of "
-                f"{', '.join(json.dumps(o) for o in choices)} or {DYNAMIC_PATTERN_HINT}.",
-                rule,
-            )
-        ]
-    if kind == "pattern":
-        if value == "^[A-Za-z_]+$":
-            return [
-                Issue(
-                    tokens,
-                    f"screen id {json.dumps(instance)} is invalid: Meta allows only letters and underscores "
-                    '("Screen ID allows only alphabets and underscores"); e.g. "ORDER_DETAILS".',
-                    "screen-id",
-                )
-            ]
-        if value == r"\S":
-            return [Issue(tokens, f"{where} must not be blank; write the text or remove the property.", rule)]
-        types = schema.get("type")
-        return [
-            Issue(
-                tokens,
-                f"{where} {json.dumps(instance)[:60]} must be "
-                f"{_expected([t for t in types if t != 'string'])} "
-                f"or {DYNAMIC_PATTERN_HINT}."
-                if isinstance(types, list)
-                else f"{where} does not match the expected format.",
-                rule,
-            )
-        ]
-    if kind == "minLength":
-        return [Issue(tokens, f"{where} must not be empty; write a value or remove the property.", rule)]
-    if kind == "maxLength":
-        return [
-            Issue(
-                tokens,
-                f"{where} is {len(instance)} characters long; Meta's limit is {value}. Shorten it.",
-                rule,
-            )
-        ]
-    if kind == "minItems":
-        what = "component" if tokens and tokens[-1] in ("then", "children") else "item"
-        return [Issue(tokens, f"{where} must contain at least {value} {what}; add one or remove it.", rule)]
-    if kind == "maxItems":
-        if tokens == ("screens",):
-            msg = f"a flow has {len(instance)} screens; Meta allows at most {value} per flow. Split the flow."
-        else:
-            msg = f"{where} has {len(instance)} items; Meta allows at most {value}. Remove some."
-        return [Issue(tokens, msg, rule)]
-    if kind == "minProperties":
-        return [
-            Issue(tokens, f'{where} must not be empty; add at least one case: {{"<value>": [...]}}.', rule)
-        ]
-    if kind == "dependentRequired":
-        missing = [
-            p for deps in value.values() for p in deps if isinstance(instance, dict) and p not in instance
-        ]
-        return [
-            Issue(
-                tokens,
-                'Footer "left-caption" and "right-caption" go together: add '
-                f'"{", ".join(sorted(set(missing)))}" or use "center-caption" alone.',
-                "component",
-            )
-        ]
-    if kind == "not":
-        return [
-            Issue(
-                tokens,
-                'Footer can have "center-caption" or "left-caption" + "right-caption", not both; '
-                "remove one of them.",
-                "component",
-            )
-        ]
-    return [Issue(tokens, f"{where}: {error.message}", rule)]
+    failure = _Failure(error, flow, tokens, _rule(tokens, kind))
+    translator = TRANSLATORS.get(kind)
+    if translator is None:
+        return failure.issue(f"{failure.where}: {error.message}")
+    return translator(failure)

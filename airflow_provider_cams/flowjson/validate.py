@@ -11,6 +11,8 @@ from airflow_provider_cams.flowjson.issues import Issue
 from airflow_provider_cams.flowjson.positions import PositionIndex
 from airflow_provider_cams.flowjson.rules import check
 from airflow_provider_cams.flowjson.schema import issues_from_schema
+from airflow_provider_cams.flowjson.strict import loads_strict, non_finite_issues
+from airflow_provider_cams.flowjson.versions import RECOMMENDED_VERSION
 
 # Meta's Flow JSON reference, "Limitations": "Flow JSON content string is limited and cannot exceed
 # 10 MB" (AWS End User Messaging Social and Infobip document the same 10 MB). Meta does not say
@@ -24,7 +26,9 @@ def validate_flow_json(source: str | bytes | Mapping[str, Any]) -> list[FlowJson
     Runs locally, before any network call. Positions are exact for text; 0 for a dict.
     """
     if isinstance(source, Mapping):
-        return _validate_parsed(dict(source), None, _size_of_dict(source))
+        flow = dict(source)
+        size, finite = _size_of_dict(flow)
+        return _validate_parsed(flow, None, size, [] if finite else non_finite_issues(flow))
     if isinstance(source, bytes):
         size = len(source)
         try:
@@ -48,7 +52,7 @@ def validate_flow_json(source: str | bytes | Mapping[str, Any]) -> list[FlowJson
     else:
         raise TypeError(f"validate_flow_json takes str, bytes or a dict, not {type(source).__name__}")
     try:
-        flow = json.loads(text)
+        flow, strict = loads_strict(text)
     except json.JSONDecodeError as exc:
         hint = _syntax_hint(exc)
         return [FlowJsonError("", exc.lineno, exc.colno, f"invalid JSON: {exc.msg}. {hint}", "json-syntax")]
@@ -58,7 +62,7 @@ def validate_flow_json(source: str | bytes | Mapping[str, Any]) -> list[FlowJson
                 "", 1, 1, "invalid JSON: nested too deeply to parse; flatten the document.", "json-syntax"
             )
         ]
-    return _validate_parsed(flow, text, size)
+    return _validate_parsed(flow, text, size, strict)
 
 
 def check_flow_json(source: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
@@ -110,13 +114,19 @@ def endpoint_consistency(flow: Mapping[str, Any], endpoint_uri: str | None) -> l
     return []
 
 
-def _size_of_dict(flow: Mapping[str, Any]) -> int:
-    try:
-        return len(
-            json.dumps(flow, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        )
-    except (TypeError, ValueError):
-        return 0  # not JSON-serialisable: the schema reports the offending values
+def _size_of_dict(flow: Mapping[str, Any]) -> tuple[int, bool]:
+    """The flow's size as compact UTF-8 JSON, and whether it holds no NaN/Infinity."""
+    finite = True
+    while True:
+        try:
+            text = json.dumps(flow, ensure_ascii=False, separators=(",", ":"), allow_nan=not finite)
+            return len(text.encode("utf-8", "surrogatepass")), finite
+        except ValueError:
+            if not finite:
+                return 0, finite  # a circular reference: the schema and the rules report the rest
+            finite = False  # NaN or Infinity: measure again allowing them, then report them
+        except TypeError:
+            return 0, finite  # not JSON-serialisable: the schema reports the offending values
 
 
 def _syntax_hint(exc: json.JSONDecodeError) -> str:
@@ -138,8 +148,8 @@ def _syntax_hint(exc: json.JSONDecodeError) -> str:
     return "Fix the JSON syntax at this position."
 
 
-def _validate_parsed(flow: Any, text: str | None, size: int) -> list[FlowJsonError]:
-    issues: list[Issue] = []
+def _validate_parsed(flow: Any, text: str | None, size: int, strict: list[Issue]) -> list[FlowJsonError]:
+    issues: list[Issue] = list(strict)
     if size > MAX_FLOW_JSON_BYTES:
         issues.append(
             Issue(
@@ -155,7 +165,8 @@ def _validate_parsed(flow: Any, text: str | None, size: int) -> list[FlowJsonErr
         issues.append(
             Issue(
                 (),
-                f'the document is {kind}; a Flow JSON is an object: {{"version": "7.3", "screens": [...]}}.',
+                f"the document is {kind}; a Flow JSON is an object: "
+                f'{{"version": "{RECOMMENDED_VERSION}", "screens": [...]}}.',
                 "top-level",
             )
         )

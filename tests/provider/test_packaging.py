@@ -92,7 +92,11 @@ def test_the_architecture_page_matches_the_tree() -> None:
         and p.suffix in (".py", ".json")
         and p.name != "__init__.py"
         and p.parent.name != "testing"
-    } | {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    } | {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*")
+        if p.is_dir() and p.name != "__pycache__" and p.parent.name != "testing"
+    }
     assert documented == actual
 
 

@@ -34,7 +34,7 @@ def base_flow() -> dict[str, Any]:
                             "on-click-action": {
                                 "name": "navigate",
                                 "next": {"type": "screen", "name": "DONE"},
-                                "payload": {},
+                                "payload": {"greeting": "Thanks, ${form.full_name}"},
                             },
                         },
                     ],

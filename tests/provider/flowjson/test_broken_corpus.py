@@ -354,7 +354,7 @@ CASES: list[tuple[str, Callable[[], Flow], str, str, tuple[str, ...]]] = [
         base(lambda f: f["screens"][1]["data"]["greeting"].pop("__example__")),
         "data-model",
         "/screens/1/data/greeting",
-        ('"greeting": ', "{"),
+        ('"data": ', '"greeting": ', "{"),
     ),
     (
         "routing-unknown-screen",

@@ -68,6 +68,15 @@ def test_stdin(tmp_path: Path) -> None:
     assert done.returncode == 1 and done.stdout.startswith("-:1:1: /: ")
 
 
+def test_strict_json_duplicate_key_and_nan(tmp_path: Path) -> None:
+    text = dump(base_flow()).replace('"version": "7.3",', '"version": "7.3",\n  "version": "7.2",', 1)
+    text = text.replace('"Hello there"', "NaN", 1)
+    done = run("validate", "-q", "-", stdin=text)
+    assert done.returncode == 1
+    assert '-:3:3: /version: duplicate key "version"' in done.stdout
+    assert "/screens/0/layout/children/0/text: NaN is not JSON" in done.stdout
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     missing = run("validate", str(tmp_path / "nope.json"))
     assert missing.returncode == 2

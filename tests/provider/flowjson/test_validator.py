@@ -148,8 +148,11 @@ def test_pointers_escape_slash_and_tilde() -> None:
 
 def test_duplicate_keys_point_at_the_one_json_keeps() -> None:
     text = '{"version": "7.3", "version": "2.0", "screens": []}'
-    version = next(e for e in validate_flow_json(text) if e.pointer == "/version")
+    errors = validate_flow_json(text)
+    version = next(e for e in errors if e.pointer == "/version" and e.rule == "version")
     assert (version.line, version.column) == (1, 31)
+    duplicate = next(e for e in errors if e.rule == "json-strict")
+    assert (duplicate.pointer, duplicate.line, duplicate.column) == ("/version", 1, 20)
 
 
 @pytest.mark.parametrize(
