@@ -19,7 +19,7 @@ name                        Airflow 3.1                   Airflow >= 3.2
 ==========================  ============================  ===========================
 
 and the in-process Execution API app that ``dag.test()`` builds per task before 3.3
-(:func:`reuse_in_process_execution_api`).
+(``reuse_in_process_execution_api``).
 
 This module imports nothing from Airflow at import time (``DagBag`` and ``sync_bag_to_db`` resolve on
 first use, through the module's ``__getattr__``).
@@ -115,7 +115,7 @@ def run_dag(dag: Any, **dag_test_kwargs: Any) -> Any:
     3. the DAG is serialized into the DB (``dags-folder`` bundle), as the dag processor would;
     4. ``dag.test(**dag_test_kwargs)``: every task runs in-process; pools are ignored. On Airflow
        3.1/3.2 the in-process Execution API app is built once per process instead of once per task
-       (as 3.3 does; :func:`reuse_in_process_execution_api`).
+       (as 3.3 does; ``reuse_in_process_execution_api`` in this module).
 
     The returned DagRun has ``state`` and ``get_task_instances()``; a failed task does not raise.
     Connections come from ``AIRFLOW_CONN_<ID>`` environment variables, e.g. the ``cams_emulator``
