@@ -6,7 +6,8 @@ this measures fresh interpreter processes importing ``airflow.sdk`` alone agains
 that module, interleaved (so drift on a shared machine hits both alike), and prints the medians in ms
 and as a ratio measured in this one run. ``-X importtime`` gives a second view: the cumulative import
 time of the module itself, after ``airflow.sdk``. It also lists the modules a task needs only when it
-runs (hook, transport, the SDK, tenacity, jsonschema) that the import pulled in: there must be none.
+runs (hook, transport, the SDK, tenacity, jsonschema) that the import added to those Airflow imports
+itself (``tests/harness/import_probe.py``): there must be none.
 
 Run: ``.venv/bin/python benchmarks/import_time.py [N]`` (N fresh processes per variant, default 9).
 Exit status 1 if a run-time-only module was imported; the timing is reported, never asserted.
@@ -18,28 +19,22 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.harness.import_probe import DAG_FACING, modules_added, run_time_only  # noqa: E402
 
 BASELINE = "import airflow.sdk"
 MODULES = {
     "operators.flow": ("airflow_provider_cams.operators.flow",),
     "sensors.flow": ("airflow_provider_cams.sensors.flow",),
     "triggers.flow": ("airflow_provider_cams.triggers.flow",),
-    "all three": (
-        "airflow_provider_cams.operators.flow",
-        "airflow_provider_cams.sensors.flow",
-        "airflow_provider_cams.triggers.flow",
-    ),
+    "all three": DAG_FACING,
 }
 GOAL_MS = 20.0
-# What only a running task needs: never imported by a DAG file (tests/provider/test_packaging.py too).
-RUN_TIME_ONLY = (
-    "airflow_provider_cams.hooks.transport",
-    "airflow_provider_cams.hooks.cams",
-    "alibabacloud_",
-    "darabonba",
-    "tenacity",
-    "jsonschema",
-)
 
 
 def _imports(modules: tuple[str, ...]) -> str:
@@ -66,16 +61,6 @@ def own_cumulative_ms(module: str) -> float:
     raise RuntimeError(f"{module} not in -X importtime output")
 
 
-def run_time_only_imported(modules: tuple[str, ...]) -> list[str]:
-    """Run-time-only modules in ``sys.modules`` after importing ``modules`` in a fresh process."""
-    code = (
-        f"import sys; {_imports(modules)}; "
-        f"print(','.join(sorted(m for m in sys.modules if m.startswith({RUN_TIME_ONLY!r}))))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return [m for m in out.stdout.strip().split(",") if m]
-
-
 def main(n: int = 9) -> int:
     _time(BASELINE)  # warm the OS file cache
     print(f"fresh processes: {n} per variant, interleaved; goal: at most {GOAL_MS:.0f} ms added")
@@ -90,7 +75,7 @@ def main(n: int = 9) -> int:
             f"{label:15s} airflow.sdk {mb * 1000:6.1f} ms, with it {mp * 1000:6.1f} ms: "
             f"added {(mp - mb) * 1000:5.1f} ms ({mp / mb:.3f}x)"
         )
-        leaked += run_time_only_imported(modules)
+        leaked += run_time_only(modules_added(modules))
     for module in MODULES["all three"]:
         own = statistics.median(own_cumulative_ms(module) for _ in range(n))
         print(f"-X importtime, {module} after airflow.sdk: median {own:5.1f} ms")

@@ -18,19 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.import_probe import DAG_FACING, modules_added, run_time_only
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "airflow_provider_cams"
 CONTRACTS = ROOT / ".importlinter"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-# What only a running task needs; a DAG file importing the operators, sensor or trigger never pays for it.
-RUN_TIME_ONLY = (
-    "airflow_provider_cams.hooks.transport",
-    "airflow_provider_cams.hooks.cams",
-    "alibabacloud_",
-    "darabonba",
-    "tenacity",
-    "jsonschema",
-)
 # A module that launches Airflow components is a deployment harness: it belongs in tests/harness/.
 HARNESS_MARKERS = re.compile(r"""["'](api-server|scheduler|dag-processor|triggerer|celery)["']""")
 
@@ -173,18 +166,8 @@ def test_the_architecture_page_states_the_checked_layers() -> None:
 
 def test_importing_the_dag_facing_modules_imports_nothing_only_a_task_needs() -> None:
     """By module name, never by time: what a DAG file pays at parse time (benchmarks/import_time.py
-    measures it). Airflow itself may import tenacity or jsonschema (3.3 does, in ``airflow.sdk``); the
-    provider's modules must add none of these."""
-    code = (
-        "import sys\n"
-        "import airflow.sdk, airflow.sdk.bases.sensor, airflow.triggers.base\n"
-        "before = set(sys.modules)\n"
-        "import airflow_provider_cams.operators.flow, airflow_provider_cams.sensors.flow\n"
-        "import airflow_provider_cams.triggers.flow\n"
-        "print('\\n'.join(sorted(set(sys.modules) - before)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    added = out.stdout.split()
+    measures it). The provider's operators, sensor and trigger modules add no hook, transport, SDK,
+    tenacity or jsonschema module to those Airflow itself imports."""
+    added = modules_added(DAG_FACING)
     assert "airflow_provider_cams.operators.flow" in added  # the probe sees what the import added
-    assert [m for m in added if m.startswith(RUN_TIME_ONLY)] == []
+    assert run_time_only(added) == []
