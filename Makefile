@@ -38,8 +38,10 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 demo: venv
 	$(BIN)/python scripts/demo.py
 
+# lint-imports: the import contracts in .importlinter (layers, no circle, flowjson/testing independent).
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check airflow_provider_cams tests example_dags scripts benchmarks
 
 typecheck: venv

@@ -12,7 +12,9 @@ from typing import Any
 
 from airflow.exceptions import AirflowException
 
-from airflow_provider_cams.utils.compat import AirflowFailException
+# common-compat, not utils/compat: exceptions sit below utils (see docs/architecture.rst).
+from airflow.providers.common.compat.sdk import AirflowFailException
+
 from airflow_provider_cams.vendor.error_codes import ErrorKind, lookup
 
 

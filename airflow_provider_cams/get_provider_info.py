@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from airflow_provider_cams import __version__
+from airflow_provider_cams.utils.connection_form import UI_FIELD_BEHAVIOUR, conn_fields
 
 HOOK_CLASS = "airflow_provider_cams.hooks.cams.CamsHook"
 
 
 def get_provider_info() -> dict[str, Any]:
-    """Return the provider-info dict; the connection form is declared here (Airflow >= 3.2)."""
+    """Return the provider-info dict; the connection form comes from ``utils/connection_form.py``."""
     return {
         "package-name": "airflow-provider-cams",
         "name": "Alibaba Cloud CAMS",
@@ -56,28 +58,8 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-class-name": HOOK_CLASS,
                 "hook-name": "Alibaba Cloud CAMS",
                 "connection-type": "cams",
-                "ui-field-behaviour": {
-                    "hidden-fields": ["host", "schema", "port"],
-                    "relabeling": {"login": "AccessKey ID", "password": "AccessKey Secret"},
-                    "placeholders": {
-                        "login": "LTAI... (leave empty to use the Alibaba default credential chain)",
-                        "password": "AccessKey Secret",
-                    },
-                },
-                "conn-fields": _conn_fields(),
+                "ui-field-behaviour": copy.deepcopy(UI_FIELD_BEHAVIOUR),
+                "conn-fields": conn_fields(),
             }
         ],
-    }
-
-
-def _conn_fields() -> dict[str, Any]:
-    from airflow_provider_cams.utils.connection_form import CONNECTION_FIELDS
-
-    return {
-        name: {
-            "label": field.label,
-            "description": field.description,
-            "schema": field.json_schema(),
-        }
-        for name, field in CONNECTION_FIELDS.items()
     }

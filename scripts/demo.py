@@ -58,7 +58,7 @@ def _run_dag() -> str:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.utils import db
 
-    from airflow_provider_cams.utils.compat import DagBag, sync_bag_to_db
+    from airflow_provider_cams.testing.dag_run import DagBag, sync_bag_to_db
 
     print("Setting up a throwaway Airflow metadata DB (SQLite)...")
     db.initdb()
@@ -105,7 +105,7 @@ def _report(emulator: object, dag_state: str) -> int:
 
 def _deploy_flows(emulator: object) -> int:
     """Flows as code: deploy example_dags/flows/*.json twice; the second run must write nothing."""
-    from airflow_provider_cams.utils.compat import DagBag
+    from airflow_provider_cams.testing.dag_run import DagBag
     from tests.harness.object_store import LocalS3
 
     emulator.reset()  # type: ignore[attr-defined]

@@ -74,7 +74,7 @@ def airflow_db() -> str:
     """Create the SQLite metadata DB once per session."""
     from airflow.utils import db
 
-    from airflow_provider_cams.utils.compat import reuse_in_process_execution_api
+    from airflow_provider_cams.testing.dag_run import reuse_in_process_execution_api
 
     db.initdb()
     reuse_in_process_execution_api()  # one in-process Execution API app per session on 3.1/3.2, as 3.3

@@ -34,6 +34,7 @@ from airflow_provider_cams.hooks.transport import (
     RetryPolicy,
     Transport,
 )
+from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
 from airflow_provider_cams.utils.rate import CallPacer, pool_size
 from airflow_provider_cams.utils.validation import (
     check_categories,
@@ -82,7 +83,7 @@ class CamsHook(BaseHook):
     """
 
     conn_name_attr = "cams_conn_id"
-    default_conn_name = "cams_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "cams"
     hook_name = "Alibaba Cloud CAMS"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pendulum
 
+# A CAMS answer as the SDK decodes it (Code, Message, RequestId, Data...): the one definition.
 Body = dict[str, Any]
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

@@ -38,6 +38,7 @@ from airflow_provider_cams.exceptions import (
     CamsValidationError,
     api_error_class,
 )
+from airflow_provider_cams.hooks.results import Body
 from airflow_provider_cams.utils.metrics import CallCounters
 from airflow_provider_cams.utils.rate import CallPacer
 from airflow_provider_cams.vendor.actions import API_VERSION, FLOW_ACTIONS
@@ -45,7 +46,6 @@ from airflow_provider_cams.vendor.actions import API_VERSION, FLOW_ACTIONS
 if TYPE_CHECKING:
     from alibabacloud_tea_openapi.client import Client
 
-Body = dict[str, Any]
 # Called before re-sending a non-idempotent action after an ambiguous failure: returns what to answer if
 # the change already happened, or None to send the action again.
 Reconcile = Callable[[], Any]

@@ -1,16 +1,23 @@
-"""The two shapes of a CAMS operator: any CAMS task, and an action on one existing flow."""
+"""The two shapes of a CAMS operator: any CAMS task, and an action on one existing flow.
+
+Imports no hook: a DAG file that imports an operator pays for neither the hook nor the SDK (the mixin
+builds the hook when the task runs).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, Context
 
-from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
 from airflow_provider_cams.links.flow import FLOW_LINKS
-from airflow_provider_cams.utils.mixins import CamsHookMixin, cams_template_fields
+from airflow_provider_cams.operators.mixins import CamsHookMixin, cams_template_fields
+from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
+
+if TYPE_CHECKING:
+    from airflow_provider_cams.hooks.cams import FlowRef
 
 
 class CamsBaseOperator(CamsHookMixin, BaseOperator):
@@ -23,7 +30,7 @@ class CamsBaseOperator(CamsHookMixin, BaseOperator):
     def __init__(
         self,
         *,
-        cams_conn_id: str = CamsHook.default_conn_name,
+        cams_conn_id: str = DEFAULT_CONN_ID,
         cust_space_id: str | None = None,
         hook_params: dict[str, Any] | None = None,
         **kwargs: Any,

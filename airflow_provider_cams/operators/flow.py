@@ -13,22 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, Context
 
+from airflow_provider_cams.exceptions import CamsAuthError, CamsConfigError, CamsError, CamsValidationError
+from airflow_provider_cams.hooks.json_store import DEFAULT_URL_EXPIRY
+from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator, FlowOutcome
+from airflow_provider_cams.operators.mixins import cams_template_fields
+
 if TYPE_CHECKING:
+    from airflow_provider_cams.hooks.cams import FlowRef
     from airflow_provider_cams.hooks.deploy import FlowSpec
 
-from airflow_provider_cams.exceptions import CamsAuthError, CamsConfigError, CamsError, CamsValidationError
-from airflow_provider_cams.hooks.cams import FlowRef
-from airflow_provider_cams.hooks.json_store import DEFAULT_URL_EXPIRY, JsonStore
-from airflow_provider_cams.hooks.results import (
-    created_to_xcom,
-    deleted_to_xcom,
-    flow_to_xcom,
-    preview_to_xcom,
-    transition_to_xcom,
-)
-from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator, FlowOutcome
-from airflow_provider_cams.utils.mixins import cams_template_fields
-from airflow_provider_cams.utils.validation import check_categories, check_int, check_name, check_url
+# What only a running task needs (the hook, its results, validation, the deployer) is imported inside
+# execute_cams / act: a DAG file that imports this module pays for none of it (docs/architecture.rst).
 
 
 def announce_on_outlets(task: CamsBaseOperator, context: Context, extra: dict[str, Any]) -> None:
@@ -74,6 +69,9 @@ class CreateFlowOperator(CamsBaseOperator):
         self.endpoint_uri = endpoint_uri
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cams.hooks.cams import FlowRef
+        from airflow_provider_cams.hooks.results import created_to_xcom
+
         retried = context["ti"].try_number > 1
         self.log.info(
             "Creating flow %r (categories %s)%s.",
@@ -132,6 +130,8 @@ class PublishFlowOperator(FlowOperator):
         return super().execute_cams(context)
 
     def act(self, ref: FlowRef) -> FlowOutcome:
+        from airflow_provider_cams.hooks.results import transition_to_xcom
+
         published = self.hook.publish_flow(ref, check_first=self._check_first_now)
         self.log.info(
             "Flow %s is PUBLISHED%s.",
@@ -157,6 +157,8 @@ class DeprecateFlowOperator(FlowOperator):
     verb = "Deprecating"
 
     def act(self, ref: FlowRef) -> FlowOutcome:
+        from airflow_provider_cams.hooks.results import transition_to_xcom
+
         deprecated = self.hook.deprecate_flow(ref)
         self.log.info(
             "Flow %s is DEPRECATED%s.", ref.flow_id, " (it already was)" if deprecated.already_done else ""
@@ -178,6 +180,8 @@ class DeleteFlowOperator(FlowOperator):
         self.missing_ok = missing_ok
 
     def act(self, ref: FlowRef) -> FlowOutcome:
+        from airflow_provider_cams.hooks.results import deleted_to_xcom
+
         deleted = self.hook.delete_flow(ref, missing_ok=self.missing_ok)
         if deleted.already_done:
             self.log.warning("Flow %s does not exist (already deleted?); nothing to delete.", ref.flow_id)
@@ -193,6 +197,8 @@ class GetFlowOperator(FlowOperator):
     verb = "Reading"
 
     def act(self, ref: FlowRef) -> FlowOutcome:
+        from airflow_provider_cams.hooks.results import flow_to_xcom
+
         body = self.hook.get_flow(ref)
         flow = flow_to_xcom(body.get("Data") or {})
         self.log.info("Flow %s is %s.", ref.flow_id, flow.get("status"))
@@ -210,6 +216,8 @@ class GetFlowPreviewUrlOperator(FlowOperator):
     verb = "Getting the preview URL of"
 
     def act(self, ref: FlowRef) -> FlowOutcome:
+        from airflow_provider_cams.hooks.results import preview_to_xcom
+
         body = self.hook.get_flow_preview_url(ref)
         preview = preview_to_xcom(body.get("Data") or {})
         self.log.info("Preview URL of flow %s expires %s.", ref.flow_id, preview["preview_url_expires"])
@@ -264,6 +272,8 @@ class ModifyFlowOperator(FlowOperator):
         self.endpoint_uri = endpoint_uri
 
     def act(self, ref: FlowRef) -> FlowOutcome:
+        from airflow_provider_cams.hooks.results import flow_to_xcom
+
         body = self.hook.modify_flow(ref, self.flow_name, self.categories, self.endpoint_uri)
         return FlowOutcome(flow_to_xcom(body.get("Data") or {}), body.get("RequestId"))
 
@@ -286,6 +296,8 @@ class ListFlowsOperator(CamsBaseOperator):
         self.page_size = page_size
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cams.hooks.results import flow_to_xcom
+
         space = self.hook.cust_space(self.cust_space_id)
         flows = self.hook.list_flows(self.flow_name, space, page_size=self.page_size)
         self.log.info(
@@ -320,6 +332,8 @@ class PublishFlowsOperator(CamsBaseOperator):
         self.check_first = check_first
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cams.hooks.results import transition_to_xcom
+
         if isinstance(self.flow_ids, str) or not isinstance(self.flow_ids, (list, tuple)):
             raise CamsValidationError(
                 f"flow_ids must be a list of flow ids, got {type(self.flow_ids).__name__}. If it is "
@@ -420,7 +434,10 @@ class DeployFlowOperator(CamsBaseOperator):
         self.json_url_expiry = json_url_expiry
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_cams.hooks.deploy import FlowDeployer  # not at DAG parse time
+        from airflow_provider_cams.hooks.cams import FlowRef
+        from airflow_provider_cams.hooks.deploy import FlowDeployer
+        from airflow_provider_cams.hooks.json_store import JsonStore
+        from airflow_provider_cams.utils.validation import check_int
 
         spec = self._spec()  # every input checked before any request or upload
         expiry = check_int("json_url_expiry", self.json_url_expiry, 60, 7 * 86400)
@@ -450,6 +467,7 @@ class DeployFlowOperator(CamsBaseOperator):
         from airflow_provider_cams.flowjson import FlowJsonInvalid
         from airflow_provider_cams.flowjson.source import check_endpoint, load_flow_json
         from airflow_provider_cams.hooks.deploy import FlowSpec
+        from airflow_provider_cams.utils.validation import check_categories, check_name, check_url
 
         base_dir = Path(self.dag.fileloc).parent if self.has_dag() and self.dag.fileloc else None
         try:

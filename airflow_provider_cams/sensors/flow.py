@@ -5,18 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
 
 from airflow_provider_cams.exceptions import CamsError, CamsValidationError
-from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
-from airflow_provider_cams.hooks.results import flow_to_xcom
 from airflow_provider_cams.links.flow import FLOW_LINKS
+from airflow_provider_cams.operators.mixins import CamsHookMixin, cams_template_fields
 from airflow_provider_cams.triggers.flow import FlowStatusTrigger
 from airflow_provider_cams.utils.compat import AirflowFailException, AirflowSensorTimeout, conf
-from airflow_provider_cams.utils.mixins import CamsHookMixin, cams_template_fields
+from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
 from airflow_provider_cams.vendor.actions import FLOW_STATUSES, HEALTH_STATUSES, wait_verdict
+
+if TYPE_CHECKING:  # the hook and its results are imported when the sensor runs, not at DAG parse time
+    from airflow_provider_cams.hooks.cams import FlowRef
 
 
 class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
@@ -44,7 +46,7 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         *,
         flow_id: str,
         target_status: str = "PUBLISHED",
-        cams_conn_id: str = CamsHook.default_conn_name,
+        cams_conn_id: str = DEFAULT_CONN_ID,
         cust_space_id: str | None = None,
         hook_params: dict[str, Any] | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
@@ -70,6 +72,8 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         return self._ref
 
     def poke(self, context: Context) -> PokeReturnValue:
+        from airflow_provider_cams.hooks.results import flow_to_xcom
+
         ref, target = self.ref, self.target_status
         flow_id = ref.flow_id
         body = self.hook.get_flow(ref)

@@ -8,12 +8,27 @@ What each version needs before ``dag.test()`` of a DAG that is not in a DAG file
   does not contain a DAG defined in a test. Syncing the DAG ourselves is the one path that works on
   all three (and skips that parse).
 
-This module imports nothing from Airflow at import time.
+What differs between those versions for this set-up, and only for it (the provider's runtime never
+needs it, so it lives here rather than in ``utils/compat.py``):
+
+==========================  ============================  ===========================
+name                        Airflow 3.1                   Airflow >= 3.2
+==========================  ============================  ===========================
+``DagBag``                  ``airflow.models.dagbag``     ``airflow.dag_processing.dagbag``
+``sync_bag_to_db``          ``airflow.models.dagbag``     ``airflow.dag_processing.dagbag``
+==========================  ============================  ===========================
+
+and the in-process Execution API app that ``dag.test()`` builds per task before 3.3
+(``reuse_in_process_execution_api``).
+
+This module imports nothing from Airflow at import time (``DagBag`` and ``sync_bag_to_db`` resolve on
+first use, through the module's ``__getattr__``).
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import shutil
 import sys
@@ -79,14 +94,12 @@ def _sync_dag(dag: Any) -> None:
     """Serialize ``dag`` into the DB as part of the ``dags-folder`` bundle, with a DAG version."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
 
-    from airflow_provider_cams.utils.compat import DagBag, sync_bag_to_db
-
     if not _state["bundles_synced"]:
         DagBundlesManager().sync_bundles_to_db()
         _state["bundles_synced"] = True
-    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
+    bag = _core("DagBag")(dag_folder=os.devnull, collect_dags=False)
     bag.bag_dag(dag)
-    sync_bag_to_db(bag, "dags-folder", None)
+    _core("sync_bag_to_db")(bag, "dags-folder", None)
 
 
 def run_dag(dag: Any, **dag_test_kwargs: Any) -> Any:
@@ -102,7 +115,7 @@ def run_dag(dag: Any, **dag_test_kwargs: Any) -> Any:
     3. the DAG is serialized into the DB (``dags-folder`` bundle), as the dag processor would;
     4. ``dag.test(**dag_test_kwargs)``: every task runs in-process; pools are ignored. On Airflow
        3.1/3.2 the in-process Execution API app is built once per process instead of once per task
-       (as 3.3 does; ``airflow_provider_cams.utils.compat.reuse_in_process_execution_api``).
+       (as 3.3 does; ``reuse_in_process_execution_api`` in this module).
 
     The returned DagRun has ``state`` and ``get_task_instances()``; a failed task does not raise.
     Connections come from ``AIRFLOW_CONN_<ID>`` environment variables, e.g. the ``cams_emulator``
@@ -111,7 +124,52 @@ def run_dag(dag: Any, **dag_test_kwargs: Any) -> Any:
     prepare_airflow_home()
     _ensure_db()
     _sync_dag(dag)
-    from airflow_provider_cams.utils.compat import reuse_in_process_execution_api
-
     reuse_in_process_execution_api()
     return dag.test(**dag_test_kwargs)
+
+
+def reuse_in_process_execution_api() -> None:
+    """Make ``dag.test()`` build its in-process Execution API app once per process, as 3.3 does.
+
+    Airflow 3.1 and 3.2 create a new ``InProcessExecutionAPI`` (a FastAPI + Cadwyn app) for every task
+    ``dag.test()`` runs, and Cadwyn generates its versioned routers on the app's first request (the
+    task's ``PATCH /task-instances/{id}/run``): seconds of CPU per task, the main reason the suite is
+    ~3x slower on 3.2.2 than on 3.3.2. Airflow 3.3 caches the app (``functools.lru_cache`` on
+    ``supervisor.in_process_api_server``); this applies the same cache where it is missing, so it does
+    nothing on 3.3. The app holds no per-task state (``dag.test()`` re-points its DagBag override on
+    each task).
+    """
+    import functools
+
+    from airflow.sdk.execution_time import supervisor
+
+    if not hasattr(supervisor.in_process_api_server, "cache_info"):
+        supervisor.in_process_api_server = functools.lru_cache(maxsize=1)(supervisor.in_process_api_server)
+
+
+# name: modules to try, newest Airflow first (airflow-core, scheduler side: imported on first use)
+_CORE_LAZY: dict[str, tuple[str, ...]] = {
+    "DagBag": ("airflow.dag_processing.dagbag", "airflow.models.dagbag"),
+    "sync_bag_to_db": ("airflow.dag_processing.dagbag", "airflow.models.dagbag"),
+}
+
+
+def _core(name: str) -> Any:
+    """``DagBag`` or ``sync_bag_to_db`` from where this Airflow has it."""
+    for module_name in _CORE_LAZY[name]:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise ImportError(f"{name} not found in {', '.join(_CORE_LAZY[name])}")
+
+
+def __getattr__(name: str) -> Any:
+    """``from airflow_provider_cams.testing.dag_run import DagBag, sync_bag_to_db`` on every version."""
+    if name not in _CORE_LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = _core(name)
+    globals()[name] = value
+    return value

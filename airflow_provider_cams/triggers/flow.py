@@ -13,7 +13,6 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_cams.exceptions import CamsError
-from airflow_provider_cams.hooks.results import flow_to_xcom
 from airflow_provider_cams.utils.rate import CallPacer
 from airflow_provider_cams.vendor.actions import wait_verdict
 
@@ -73,7 +72,8 @@ class FlowStatusTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
+        from airflow_provider_cams.hooks.cams import CamsHook, FlowRef  # in the triggerer, when it runs
+        from airflow_provider_cams.hooks.results import flow_to_xcom
 
         hook = CamsHook(self.cams_conn_id, pacer=CallPacer(self.min_interval), **self.hook_params)
         ref = FlowRef(self.flow_id, self.cust_space_id)  # checked by the sensor before it deferred

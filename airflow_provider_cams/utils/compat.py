@@ -13,12 +13,7 @@ name                        Airflow 3.1                   Airflow >= 3.2
 ``AirflowFailException``    ``airflow.exceptions``        ``airflow.sdk.exceptions``
 ``AirflowSensorTimeout``    ``airflow.exceptions``        ``airflow.sdk.exceptions``
 ``conf``                    ``airflow.configuration``     ``airflow.sdk`` (task SDK conf)
-``DagBag``                  ``airflow.models.dagbag``     ``airflow.dag_processing.dagbag``
-``sync_bag_to_db``          ``airflow.models.dagbag``     ``airflow.dag_processing.dagbag``
 ==========================  ============================  ===========================
-
-``DagBag`` and ``sync_bag_to_db`` are airflow-core (scheduler side, never task code): they are imported
-on first use (module ``__getattr__``), so importing this module stays as cheap as ``airflow.sdk``.
 
 Everything else the package imports from Airflow (``BaseHook``, ``BaseOperator``, ``Asset``,
 ``Context``, ``PokeReturnValue``, ``BaseOperatorLink`` and ``mask_secret`` from ``airflow.sdk``,
@@ -26,18 +21,23 @@ Everything else the package imports from Airflow (``BaseHook``, ``BaseOperator``
 ``airflow.exceptions``, ``XCom`` from ``airflow.sdk.execution_time.xcom``) is at the same path on all
 three, so those imports stay where they are. A name that moves in a future Airflow goes here.
 
-``dag.test()`` set-up differences (serialising a DAG built in a test) live in
-:mod:`airflow_provider_cams.testing.dag_run`, which reads the version flags below.
+Airflow's metrics backend moved in 3.3 (``airflow.stats.Stats`` -> ``airflow.sdk.observability.stats``,
+which a process Airflow did not start must initialize itself): :func:`stats_backend` hides that.
+
+Test-only differences (``dag.test()`` set-up: ``DagBag``, ``sync_bag_to_db``, the in-process Execution
+API) live in :mod:`airflow_provider_cams.testing.dag_run`: the runtime never needs them.
 """
 
 from __future__ import annotations
 
-import importlib
+import logging
 from typing import Any
 
 # common-compat resolves these lazily: airflow.sdk.exceptions / airflow.sdk.configuration on >= 3.2,
 # airflow.exceptions / airflow.configuration on 3.1 (its TYPE_CHECKING block types them for mypy).
 from airflow.providers.common.compat.sdk import AirflowFailException, AirflowSensorTimeout, conf
+
+log = logging.getLogger(__name__)
 
 
 def airflow_version() -> tuple[int, int, int]:
@@ -49,59 +49,56 @@ def airflow_version() -> tuple[int, int, int]:
     return version.major, version.minor, version.micro
 
 
-AIRFLOW_V_3_2_PLUS: bool = airflow_version() >= (3, 2, 0)
 AIRFLOW_V_3_3_PLUS: bool = airflow_version() >= (3, 3, 0)
 
+_stats: Any = None
 
-def reuse_in_process_execution_api() -> None:
-    """Make ``dag.test()`` build its in-process Execution API app once per process, as 3.3 does.
 
-    Airflow 3.1 and 3.2 create a new ``InProcessExecutionAPI`` (a FastAPI + Cadwyn app) for every task
-    ``dag.test()`` runs, and Cadwyn generates its versioned routers on the app's first request (the
-    task's ``PATCH /task-instances/{id}/run``): seconds of CPU per task, the main reason the suite is
-    ~3x slower on 3.2.2 than on 3.3.2. Airflow 3.3 caches the app (``functools.lru_cache`` on
-    ``supervisor.in_process_api_server``); this applies the same cache on older versions. The app holds
-    no per-task state (``dag.test()`` re-points its DagBag override on each task).
+def stats_backend() -> Any:
+    """Airflow's stats module: ``airflow.sdk.observability.stats`` (3.3+), else ``airflow.stats.Stats``.
+
+    Both have ``incr(name, count, tags=...)`` and ``timing(name, timedelta, tags=...)``. Imported on
+    first use: a DAG file never pays for it.
     """
-    if AIRFLOW_V_3_3_PLUS:
-        return
-    import functools
+    global _stats
+    if _stats is None:
+        if AIRFLOW_V_3_3_PLUS:
+            from airflow.sdk.observability import stats
 
-    from airflow.sdk.execution_time import supervisor
-
-    if not hasattr(supervisor.in_process_api_server, "cache_info"):
-        supervisor.in_process_api_server = functools.lru_cache(maxsize=1)(supervisor.in_process_api_server)
-
-
-_CORE_LAZY: dict[str, tuple[str, ...]] = {
-    # name: modules to try, newest Airflow first
-    "DagBag": ("airflow.dag_processing.dagbag", "airflow.models.dagbag"),
-    "sync_bag_to_db": ("airflow.dag_processing.dagbag", "airflow.models.dagbag"),
-}
+            _initialize_stats_if_needed(stats)
+        else:  # Stats configures itself from [metrics] on first use
+            from airflow.stats import Stats as stats  # type: ignore[no-redef]
+        _stats = stats
+    return _stats
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _CORE_LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    for module_name in _CORE_LAZY[name]:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        if hasattr(module, name):
-            value = getattr(module, name)
-            globals()[name] = value
-            return value
-    raise ImportError(f"{name} not found in {', '.join(_CORE_LAZY[name])}")
+def _initialize_stats_if_needed(stats: Any) -> None:
+    """Configure Airflow 3.3's stats backend from ``[metrics]`` where no Airflow entry point did.
+
+    Airflow's processes (task runner, scheduler, triggerer...) initialize it when they start; a process
+    Airflow did not start (``dag.test()`` in a script or a test) has none, and would drop every metric.
+    This does what those entry points do, and nothing when one already did. Whether one did is only
+    visible in a private module (``airflow.sdk._shared``): the package's one private Airflow access, read
+    here and nowhere else, and any change in it leaves the backend as Airflow left it.
+    """
+    try:
+        from airflow.sdk._shared.observability.metrics import stats as impl
+        from airflow.sdk.observability.metrics import stats_utils
+
+        if getattr(impl, "_factory", True) is None:
+            stats.initialize(
+                factory=stats_utils.get_stats_factory(),
+                export_legacy_names=conf.getboolean("metrics", "legacy_names_on", fallback=True),
+            )
+    except Exception:  # private layout changed: use the backend as Airflow left it
+        log.debug("Could not initialize Airflow's stats backend", exc_info=True)
 
 
-# Also DagBag and sync_bag_to_db, through __getattr__.
 __all__ = [
-    "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
     "AirflowFailException",
     "AirflowSensorTimeout",
     "airflow_version",
     "conf",
-    "reuse_in_process_execution_api",
+    "stats_backend",
 ]

@@ -1,7 +1,8 @@
 """The ``cams`` connection form, declared once.
 
-Read by the provider info (``conn-fields``, Airflow >= 3.2) at provider discovery, so this module must
-import nothing from Airflow or this package's runtime modules: Airflow loads it while importing itself.
+Read by the provider info (``conn-fields`` and ``ui-field-behaviour``) at provider discovery, so this
+module must import nothing from Airflow or this package's runtime modules: Airflow loads it while
+importing itself. The provider info imports it, never the other way round (an import contract says so).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# The connection id every CAMS hook, operator and sensor uses unless told otherwise.
+DEFAULT_CONN_ID = "cams_default"
 DEFAULT_REGION = "ap-southeast-1"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 10.0
@@ -98,16 +101,32 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
 }
 
 
+# The standard fields of the form: hidden, relabelled, with placeholders (the provider info's spelling).
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["host", "schema", "port"],
+    "relabeling": {"login": "AccessKey ID", "password": "AccessKey Secret"},
+    "placeholders": {
+        "login": "LTAI... (leave empty to use the Alibaba default credential chain)",
+        "password": "AccessKey Secret",
+    },
+}
+
+
+def conn_fields() -> dict[str, Any]:
+    """The provider info's ``conn-fields`` (Airflow >= 3.2): each extra's label, description, schema."""
+    return {
+        name: {"label": field.label, "description": field.description, "schema": field.json_schema()}
+        for name, field in CONNECTION_FIELDS.items()
+    }
+
+
 def ui_field_behaviour() -> dict[str, Any]:
-    """The provider info's ``ui-field-behaviour`` with the keys of ``get_ui_field_behaviour`` (3.1).
+    """``UI_FIELD_BEHAVIOUR`` with the keys of ``get_ui_field_behaviour`` (Airflow 3.1).
 
     Airflow 3.1 validates the hook's dict against a schema with ``hidden_fields`` / ``relabeling`` /
     ``placeholders``; the provider info spells them with hyphens (``hidden-fields``).
     """
-    from airflow_provider_cams.get_provider_info import get_provider_info
-
-    declared: dict[str, Any] = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
-    return {key.replace("-", "_"): value for key, value in declared.items()}
+    return {key.replace("-", "_"): value for key, value in UI_FIELD_BEHAVIOUR.items()}
 
 
 def form_widgets() -> dict[str, Any]:

@@ -24,7 +24,8 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+
+from airflow_provider_cams.utils.compat import stats_backend
 
 log = logging.getLogger(__name__)
 
@@ -36,54 +37,17 @@ CALL_DURATION = f"{PREFIX}.call_duration"
 PACING_WAIT = f"{PREFIX}.pacing_wait"
 METRIC_NAMES = (CALLS, THROTTLED, RETRIES, CALL_DURATION, PACING_WAIT)
 
-_stats: Any = None
-
-
-def _backend() -> Any:
-    """Airflow's stats module: ``airflow.sdk.observability.stats`` (3.3+), else ``airflow.stats.Stats``."""
-    global _stats
-    if _stats is None:
-        try:
-            from airflow.sdk.observability import stats
-        except ImportError:  # Airflow < 3.3: Stats configures itself from [metrics] on first use
-            from airflow.stats import Stats as stats  # type: ignore[no-redef]
-        else:
-            _initialize_if_needed(stats)
-        _stats = stats
-    return _stats
-
-
-def _initialize_if_needed(stats: Any) -> None:
-    """Configure Airflow 3.3's stats backend from ``[metrics]`` where no Airflow entry point did.
-
-    Airflow's processes (task runner, scheduler, triggerer...) initialize it when they start; a process
-    Airflow did not start (``dag.test()`` in a script or a test) has none, and would drop every metric.
-    This does what those entry points do, and nothing when one already did.
-    """
-    try:
-        from airflow.sdk._shared.observability.metrics import stats as impl
-        from airflow.sdk.configuration import conf
-        from airflow.sdk.observability.metrics import stats_utils
-
-        if getattr(impl, "_factory", True) is None:
-            stats.initialize(
-                factory=stats_utils.get_stats_factory(),
-                export_legacy_names=conf.getboolean("metrics", "legacy_names_on", fallback=True),
-            )
-    except Exception:  # private layout changed: use the backend as Airflow left it
-        log.debug("Could not initialize Airflow's stats backend", exc_info=True)
-
 
 def incr(name: str, tags: dict[str, str]) -> None:
     try:
-        _backend().incr(name, 1, tags=tags)
+        stats_backend().incr(name, 1, tags=tags)
     except Exception:  # a metrics backend never fails a CAMS call
         log.debug("Could not emit metric %s", name, exc_info=True)
 
 
 def timing(name: str, seconds: float, tags: dict[str, str]) -> None:
     try:
-        _backend().timing(name, timedelta(seconds=max(0.0, seconds)), tags=tags)
+        stats_backend().timing(name, timedelta(seconds=max(0.0, seconds)), tags=tags)
     except Exception:
         log.debug("Could not emit metric %s", name, exc_info=True)
 

@@ -1,9 +1,11 @@
 """Declarative table of the CAMS WhatsApp Flow actions the provider speaks.
 
-Facts from the vendor's API reference (see docs/reference): parameter names, which are required,
-which travel as one compact-JSON query value. ``idempotent`` marks actions that are safe to send again:
-the others (create, publish, deprecate, delete) are never re-sent after an ambiguous failure (timeout,
-dropped connection, 5xx) without checking first what happened.
+Facts from the vendor's API reference (see docs/reference), only those the code reads: an action's
+required parameters (the transport refuses a call that lacks one, before sending) and ``idempotent``,
+which marks actions that are safe to send again: the others (create, publish, deprecate, delete) are
+never re-sent after an ambiguous failure (timeout, dropped connection, 5xx) without checking first what
+happened. Optional parameters and JSON-valued ones need no entry: the hook passes what it has, and the
+transport JSON-encodes any list or dict value.
 """
 
 from __future__ import annotations
@@ -15,36 +17,21 @@ API_VERSION = "2020-06-06"
 
 @dataclass(frozen=True)
 class FlowAction:
+    """A CAMS action: its parameters that must be present, and whether re-sending it is safe."""
+
     name: str
     required: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ("CustSpaceId",)
-    json_params: tuple[str, ...] = ()
     idempotent: bool = True
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return self.required + self.optional
 
 
 FLOW_ACTIONS: dict[str, FlowAction] = {
     a.name: a
     for a in (
-        FlowAction(
-            "CreateFlow",
-            ("FlowName", "Categories"),
-            ("EndpointUri", "CustSpaceId"),
-            json_params=("Categories",),
-            idempotent=False,
-        ),
+        FlowAction("CreateFlow", ("FlowName", "Categories"), idempotent=False),
         # Setting the same name/categories/JSON again leaves the same flow: safe to re-send.
-        FlowAction(
-            "ModifyFlow",
-            ("FlowId", "FlowName", "Categories"),
-            ("EndpointUri", "CustSpaceId"),
-            json_params=("Categories",),
-        ),
+        FlowAction("ModifyFlow", ("FlowId", "FlowName", "Categories")),
         FlowAction("GetFlow", ("FlowId",)),
-        FlowAction("ListFlow", (), ("FlowName", "Page", "CustSpaceId"), json_params=("Page",)),
+        FlowAction("ListFlow"),
         FlowAction("PublishFlow", ("FlowId",), idempotent=False),
         FlowAction("DeprecateFlow", ("FlowId",), idempotent=False),
         FlowAction("DeleteFlow", ("FlowId",), idempotent=False),

@@ -1,4 +1,4 @@
-"""Integration fixtures: a real emulator on 127.0.0.1 and a ``cams_default`` connection pointing at it."""
+"""Shared fixtures: a real emulator on 127.0.0.1 (``cams_default`` points at it), a recording context."""
 
 from __future__ import annotations
 
@@ -31,3 +31,26 @@ def dag_kwargs(**overrides: Any) -> dict[str, Any]:
     }
     kwargs.update(overrides)
     return kwargs
+
+
+class RecordingTaskInstance:
+    """Just the part of a task instance that links and mixins touch: ``xcom_push``, recorded in order."""
+
+    try_number = 1
+
+    def __init__(self) -> None:
+        self.pushed: list[tuple[str, Any]] = []
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed.append((key, value))
+
+    @property
+    def xcom(self) -> dict[str, Any]:
+        """The last value pushed under each key."""
+        return dict(self.pushed)
+
+
+@pytest.fixture
+def recording_context() -> dict[str, Any]:
+    """A task context whose ``ti`` records XCom pushes (narrow unit tests of links and operators)."""
+    return {"ti": RecordingTaskInstance()}

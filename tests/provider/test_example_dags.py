@@ -19,7 +19,7 @@ EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("example_*.py"))
 
 
 def _bag() -> object:
-    from airflow_provider_cams.utils.compat import DagBag
+    from airflow_provider_cams.testing.dag_run import DagBag
 
     return DagBag(dag_folder=str(EXAMPLES))
 
@@ -29,7 +29,7 @@ def test_examples_parse_without_connections_or_sdk_imports() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_")}
     env["PYTHONPATH"] = str(ROOT)
     code = (
-        "import sys; from airflow_provider_cams.utils.compat import DagBag; "
+        "import sys; from airflow_provider_cams.testing.dag_run import DagBag; "
         f"bag = DagBag(dag_folder={str(EXAMPLES)!r}); "
         "assert not bag.import_errors, bag.import_errors; "
         "leaked = [m for m in sys.modules if m.startswith(('alibabacloud', 'darabonba', 'Tea', "
@@ -51,7 +51,7 @@ def test_example_runs_green_against_the_emulator(
 
     signup = (EXAMPLES / "flows" / "signup.json").read_bytes()
     monkeypatch.setenv("AIRFLOW_VAR_CAMS_FLOW_JSON_URL", emulator.host_json(signup, "signup.json"))
-    from airflow_provider_cams.utils.compat import sync_bag_to_db
+    from airflow_provider_cams.testing.dag_run import sync_bag_to_db
 
     bag = _bag()
     DagBundlesManager().sync_bundles_to_db()
@@ -72,7 +72,7 @@ def test_deploy_example_publishes_every_flow_file_and_reruns_without_writes(
 ) -> None:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
 
-    from airflow_provider_cams.utils.compat import sync_bag_to_db
+    from airflow_provider_cams.testing.dag_run import sync_bag_to_db
 
     monkeypatch.setenv("AIRFLOW_VAR_CAMS_FLOW_STORE", f"s3://{flow_store}/prod/")
     bag = _bag()

@@ -1,11 +1,16 @@
 """What ships: the built wheel holds the provider and the emulator users' tests import, nothing else.
 
-And ``docs/architecture.rst`` names every module of the package (and no module that is not there).
+``docs/architecture.rst`` names every module of the package (and no module that is not there), and
+states the layers the import contracts (``.importlinter``) check: those contracts hold, and they catch an
+import that runs back up a layer. Importing the DAG-facing modules imports nothing only a task needs.
 """
 
 from __future__ import annotations
 
+import configparser
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,8 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.import_probe import DAG_FACING, modules_added, run_time_only
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "airflow_provider_cams"
+CONTRACTS = ROOT / ".importlinter"
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 # A module that launches Airflow components is a deployment harness: it belongs in tests/harness/.
 HARNESS_MARKERS = re.compile(r"""["'](api-server|scheduler|dag-processor|triggerer|celery)["']""")
 
@@ -111,3 +120,58 @@ def test_every_public_module_imports_in_a_fresh_interpreter() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert int(out.stdout.split()[-1]) >= 40
+
+
+def _lint_imports(pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(pythonpath)} if pythonpath else None
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(CONTRACTS), "--no-cache"],
+        cwd=pythonpath or ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_import_contracts_hold() -> None:
+    out = _lint_imports()
+    assert out.returncode == 0, out.stdout[-4000:]
+    assert "0 broken" in out.stdout
+
+
+def test_an_import_back_up_a_layer_breaks_the_contract(tmp_path: Path) -> None:
+    """Negative control: the same contracts on a copy of the package where utils imports the hook."""
+    copy = tmp_path / "airflow_provider_cams"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with (copy / "utils" / "validation.py").open("a") as module:
+        module.write("\nfrom airflow_provider_cams.hooks.cams import CamsHook  # noqa: E402\n")
+    out = _lint_imports(pythonpath=tmp_path)
+    assert out.returncode != 0
+    assert "airflow_provider_cams.utils.validation -> airflow_provider_cams.hooks.cams" in " ".join(
+        out.stdout.split()
+    )
+
+
+def _documented_layers() -> list[str]:
+    """The layers the architecture page lists under "The import contract", top first."""
+    text = (ROOT / "docs" / "architecture.rst").read_text()
+    block = text.split("The import contract\n", 1)[1].split(".. code-block:: text", 1)[1]
+    lines = block.split("\n\n", 2)[1].splitlines()
+    return [" ".join(line.split("#", 1)[0].split()) for line in lines if line.strip()]
+
+
+def test_the_architecture_page_states_the_checked_layers() -> None:
+    config = configparser.ConfigParser()
+    config.read(CONTRACTS)
+    layers = [" ".join(line.split()) for line in config["importlinter:contract:layers"]["layers"].split("\n")]
+    assert _documented_layers() == [layer for layer in layers if layer]
+
+
+def test_importing_the_dag_facing_modules_imports_nothing_only_a_task_needs() -> None:
+    """By module name, never by time: what a DAG file pays at parse time (benchmarks/import_time.py
+    measures it). The provider's operators, sensor and trigger modules add no hook, transport, SDK,
+    tenacity or jsonschema module to those Airflow itself imports."""
+    added = modules_added(DAG_FACING)
+    assert "airflow_provider_cams.operators.flow" in added  # the probe sees what the import added
+    assert run_time_only(added) == []

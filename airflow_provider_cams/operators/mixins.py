@@ -2,21 +2,27 @@
 
 One cached ``hook`` built from ``_hook_parameters`` when the task runs (never at DAG parse time), the
 connection id and CustSpaceId as template fields, and the task's extra links.
+
+It builds a hook and persists links, so it sits in the top layer, beside the operators (the sensor
+imports it from here); the hook module is imported when the task first uses ``hook``, not when a DAG
+file imports an operator.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cams.exceptions import CamsValidationError
-from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
 from airflow_provider_cams.links.flow import (
     FLOW_LINKS,
     CamsFlowConsoleLink,
     CamsFlowPreviewLink,
     console_flow_url,
 )
+
+if TYPE_CHECKING:
+    from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
 
 # CamsHook keyword arguments a task may set (pool and pool_slots come from the task itself).
 HOOK_PARAMS = frozenset({"max_attempts", "initial_wait", "max_wait", "retry_budget"})
@@ -68,6 +74,8 @@ class CamsHookMixin:
     @cached_property
     def hook(self) -> CamsHook:
         """One hook per task run, built on first use; it paces calls for the task's pool share."""
+        from airflow_provider_cams.hooks.cams import CamsHook  # when the task runs, not at DAG parse time
+
         return CamsHook(**self._hook_parameters)
 
     def log_call_summary(self) -> None:
