@@ -67,7 +67,7 @@ class FlowOperator(CamsBaseOperator):
     def execute_cams(self, context: Context) -> dict[str, Any]:
         ref = self.hook.flow_ref(self.flow_id, self.cust_space_id)
         self.log.info("%s flow %s (CustSpaceId %s).", self.verb, ref.flow_id, ref.cust_space_id or "-")
-        outcome = self.act(ref)
+        outcome = self.act(ref, context)
         self.persist_links(context, ref, {**outcome.flow, **outcome.xcom})
         self.log.info("Done: flow %s, RequestId %s.", ref.flow_id, outcome.request_id)
         return {
@@ -77,6 +77,6 @@ class FlowOperator(CamsBaseOperator):
             "request_id": outcome.request_id,
         }
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
-        """Send this operator's action for the (checked) flow."""
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
+        """Send this operator's action for the (checked) flow; ``context`` is the task's (e.g. its try)."""
         raise NotImplementedError

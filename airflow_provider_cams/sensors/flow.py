@@ -9,8 +9,15 @@ from typing import Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
 
-from airflow_provider_cams.exceptions import CamsError, CamsValidationError
+from airflow_provider_cams.exceptions import (
+    CamsApiError,
+    CamsError,
+    CamsFlowNotFoundError,
+    CamsValidationError,
+    needs_explaining,
+)
 from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
+from airflow_provider_cams.hooks.observed import Observation, is_listed
 from airflow_provider_cams.hooks.results import flow_to_xcom
 from airflow_provider_cams.links.flow import FLOW_LINKS
 from airflow_provider_cams.triggers.flow import FlowStatusTrigger
@@ -72,7 +79,7 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
     def poke(self, context: Context) -> PokeReturnValue:
         ref, target = self.ref, self.target_status
         flow_id = ref.flow_id
-        body = self.hook.get_flow(ref)
+        body = self._read(ref)
         flow = flow_to_xcom(body.get("Data") or {})
         status = flow.get("status")
         self.persist_links(context, ref, flow)
@@ -86,6 +93,17 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         if verdict == "fail":
             raise AirflowFailException(message)
         return PokeReturnValue(is_done=verdict == "done", xcom_value=flow)
+
+    def _read(self, ref: FlowRef) -> dict[str, Any]:
+        """GetFlow. A refusal (whatever its code) is explained by ListFlow before the poke fails: a flow
+        it does not list is missing (:class:`CamsFlowNotFoundError`), else CAMS's refusal stands."""
+        try:
+            return self.hook.get_flow(ref)
+        except CamsApiError as exc:
+            if not needs_explaining(exc):
+                raise
+            seen = Observation(ref, listed=is_listed(self.hook, ref), read_error=exc)
+            raise exc.explained(seen.describe(), CamsFlowNotFoundError if seen.gone else None) from None
 
     def execute(self, context: Context) -> Any:
         try:

@@ -11,8 +11,6 @@ from darabonba.policy.retry import RetryPolicyContext
 from airflow_provider_cams.exceptions import (
     CamsApiError,
     CamsAuthError,
-    CamsFlowNotFoundError,
-    CamsFlowStateError,
     CamsInvalidRequestError,
     CamsThrottledError,
     CamsTransientError,
@@ -26,8 +24,7 @@ KIND_CLASS = {
     ErrorKind.TRANSIENT: CamsTransientError,
     ErrorKind.AUTH: CamsAuthError,
     ErrorKind.INVALID: CamsInvalidRequestError,
-    ErrorKind.NOT_FOUND: CamsFlowNotFoundError,
-    ErrorKind.FLOW_STATE: CamsFlowStateError,
+    ErrorKind.UNKNOWN: CamsApiError,  # undocumented refusals decide nothing: the flow's state does
 }
 
 
