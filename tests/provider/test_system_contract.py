@@ -21,6 +21,7 @@ from tests.harness.object_store import LocalS3
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "system-secret-Qx7!"
+SUITE = "tests/system"
 
 
 @pytest.mark.parametrize("dialect", ["guess", "renamed"])
@@ -37,7 +38,7 @@ def test_live_contract_suite_against_the_emulator(local_s3: LocalS3, tmp_path: P
             "CAMS_SYSTEM_REPORT": str(report_file),
         }
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "tests/system"],
+            [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", SUITE],
             cwd=ROOT,
             env=env,
             capture_output=True,

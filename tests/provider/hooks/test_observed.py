@@ -99,3 +99,15 @@ def test_documented_families_are_not_explained_by_reading(emulator: CamsEmulator
     with pytest.raises(CamsInvalidRequestError):
         CamsHook().publish_flow(flow_id, check_first=False)
     assert [r.action for r in emulator.requests()] == ["PublishFlow"]
+
+
+@pytest.mark.cams_dialects("renamed")
+def test_a_never_seen_code_as_http_400_is_explained_too(emulator: CamsEmulator) -> None:
+    emulator.set_dialect(wrong_status_http=400)  # "renamed" sends it as HTTP 200; here as a 400
+    published = emulator.add_flow("p", ["OTHER"], status="PUBLISHED", with_json=True)
+    deprecated = emulator.add_flow("d", ["OTHER"], status="DEPRECATED", with_json=True)
+    assert CamsHook().publish_flow(published, check_first=False).already_done
+    assert CamsHook().deprecate_flow(deprecated).already_done
+    assert {(r.code, r.http_status) for r in emulator.requests() if r.action != "GetFlow"} == {
+        ("Flow.StatusNotAllowed", 400)
+    }
