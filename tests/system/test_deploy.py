@@ -6,28 +6,10 @@ import copy
 from collections.abc import Callable
 
 from airflow_provider_cams.hooks.cams import CamsHook
-from airflow_provider_cams.operators.flow import DeployFlowOperator
-from tests.dag_helpers import run_dag, xcom
-from tests.system.contract import STORE_CONN_ID, ContractReport, probe, requires_account
-from tests.system.test_lifecycle import FLOW_JSON, succeeded, system_dag
+from tests.system.contract import ContractReport, probe, requires_account
+from tests.system.dags import FLOW_JSON, deploy
 
 pytestmark = requires_account
-
-
-def deploy(name: str, flow_json: dict[str, object], json_store: str) -> dict[str, object]:
-    with system_dag("deploy") as dag:
-        DeployFlowOperator(
-            task_id="deploy",
-            flow_name=name,
-            categories=["OTHER"],
-            flow_json=flow_json,
-            json_store=json_store,
-            json_store_conn_id=STORE_CONN_ID,
-        )
-    run = run_dag(dag)
-    succeeded(run)
-    result: dict[str, object] = xcom(run, "deploy")
-    return result
 
 
 def test_a_changed_json_is_deployed_over_a_published_flow(

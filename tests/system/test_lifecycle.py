@@ -7,70 +7,31 @@ answer (docs/assumptions.rst names the keys).
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-import pendulum
-from airflow.sdk import DAG
 
 from airflow_provider_cams.hooks.cams import CamsHook
 from airflow_provider_cams.operators.flow import (
     CreateFlowOperator,
     DeleteFlowOperator,
-    DeployFlowOperator,
     DeprecateFlowOperator,
     GetFlowOperator,
     PublishFlowOperator,
 )
 from airflow_provider_cams.sensors.flow import FlowStatusSensor
-from tests.dag_helpers import run_dag, ti_states, xcom
-from tests.system.contract import CONN_ID, STORE_CONN_ID, ContractReport, probe, requires_account
+from tests.dag_helpers import run_dag, xcom
+from tests.system.contract import ContractReport, probe, requires_account
+from tests.system.dags import FLOW_JSON, deploy, succeeded, system_dag
 
 pytestmark = requires_account
-
-FLOW_JSON: dict[str, Any] = json.loads(
-    (Path(__file__).resolve().parents[2] / "example_dags" / "flows" / "signup.json").read_text()
-)
-
-
-def system_dag(what: str) -> DAG:
-    """A DAG for one step: every CAMS task uses the account's connection, no retries hide a failure."""
-    return DAG(
-        f"cams_system_{what}_{uuid.uuid4().hex[:8]}",
-        schedule=None,
-        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-        catchup=False,
-        default_args={"retries": 0, "cams_conn_id": CONN_ID},
-    )
-
-
-def succeeded(run: Any) -> dict[str, str]:
-    states = ti_states(run)
-    assert set(states.values()) == {"success"}, states
-    return states
 
 
 def test_lifecycle_and_republish(
     account: CamsHook, json_store: str, contract: ContractReport, throwaway: Callable[[str], str]
 ) -> None:
     name = throwaway("lifecycle")
-    with system_dag("attach") as attach_dag:
-        DeployFlowOperator(
-            task_id="create_and_attach",
-            flow_name=name,
-            categories=["OTHER"],
-            flow_json=FLOW_JSON,
-            json_store=json_store,
-            json_store_conn_id=STORE_CONN_ID,
-            publish=False,
-        )
-    attached = run_dag(attach_dag)
-    succeeded(attached)
-    flow_id = xcom(attached, "create_and_attach")["flow_id"]
+    flow_id = str(deploy(name, FLOW_JSON, json_store, publish=False)["flow_id"])
     ref = account.flow_ref(flow_id)
 
     listed = probe(account, "ListFlow", {"FlowName": name, "Page": {"Index": 1, "Size": 100}, **_space(ref)})
