@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
 
+from airflow_provider_cams.exceptions import (
+    CamsApiError,
+    CamsFlowNotFoundError,
+    CamsFlowStateError,
+    needs_explaining,
+)
 from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
+from airflow_provider_cams.hooks.observed import observe
+from airflow_provider_cams.hooks.results import Body
 from airflow_provider_cams.links.flow import FLOW_LINKS
 from airflow_provider_cams.utils.mixins import CamsHookMixin, cams_template_fields
 
@@ -80,3 +88,21 @@ class FlowOperator(CamsBaseOperator):
     def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         """Send this operator's action for the (checked) flow; ``context`` is the task's (e.g. its try)."""
         raise NotImplementedError
+
+    def draft_only(self, ref: FlowRef, send: Callable[[], Body]) -> Body:
+        """Send a change CAMS allows on DRAFT flows only; a refusal is explained by the flow's status.
+
+        CAMS documents no code for a wrong status, so the code decides nothing: GetFlow (or ListFlow)
+        says what the flow is, and the task fails with CAMS's words plus that observation, at once when
+        the flow is no longer DRAFT (no retry makes it one again).
+        """
+        try:
+            return send()
+        except CamsApiError as exc:
+            if not needs_explaining(exc):
+                raise
+            seen = observe(self.hook, ref)
+            if seen.status is not None and seen.status != "DRAFT":
+                observed = f"{seen.describe()}: only DRAFT flows can be changed"
+                raise exc.explained(observed, CamsFlowStateError) from None
+            raise exc.explained(seen.describe(), CamsFlowNotFoundError if seen.gone else None) from None

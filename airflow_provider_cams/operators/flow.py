@@ -228,7 +228,7 @@ class UpdateFlowJSONAssetOperator(FlowOperator):
         self.file_path = file_path
 
     def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
-        body = self.hook.update_flow_json_asset(ref, self.file_path)
+        body = self.draft_only(ref, lambda: self.hook.update_flow_json_asset(ref, self.file_path))
         return FlowOutcome({"file_path": self.file_path}, body.get("RequestId"))
 
 
@@ -261,7 +261,9 @@ class ModifyFlowOperator(FlowOperator):
         self.endpoint_uri = endpoint_uri
 
     def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
-        body = self.hook.modify_flow(ref, self.flow_name, self.categories, self.endpoint_uri)
+        body = self.draft_only(
+            ref, lambda: self.hook.modify_flow(ref, self.flow_name, self.categories, self.endpoint_uri)
+        )
         return FlowOutcome(flow_to_xcom(body.get("Data") or {}), body.get("RequestId"))
 
 

@@ -122,6 +122,30 @@ def test_rerunning_lifecycle_steps_doubles_nothing(emulator: CamsEmulator) -> No
 
 
 @pytest.mark.cams_dialects()
+def test_changing_a_published_flow_fails_once_saying_its_status(
+    emulator: CamsEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    live = emulator.add_flow(name="p", categories=["OTHER"], status="PUBLISHED", with_json=True)
+    url = emulator.host_json(FLOW_JSON)
+    default_args = {"retries": 2, "retry_delay": timedelta(0)}
+    with DAG(_dag_id(), **dag_kwargs(default_args=default_args)) as dag:
+        UpdateFlowJSONAssetOperator(task_id="attach", flow_id=live, file_path=url)
+        ModifyFlowOperator(task_id="modify", flow_id=live, flow_name="q", categories=["OTHER"])
+    assert ti_states(run_dag(dag)) == {"attach": "failed", "modify": "failed"}
+    # One try each (no retry makes a PUBLISHED flow DRAFT), explained by GetFlow, not by the code.
+    assert sorted(r.action for r in emulator.requests()) == [
+        "GetFlow",
+        "GetFlow",
+        "ModifyFlow",
+        "UpdateFlowJSONAsset",
+    ]
+    out = capfd.readouterr()
+    text = out.out + out.err
+    assert text.count(f"shows flow {live} PUBLISHED") >= 2 and "only DRAFT flows can be changed" in text
+    assert emulator.dialect.wrong_status_code in text
+
+
+@pytest.mark.cams_dialects()
 def test_delete_is_idempotent_and_refuses_published_flows(emulator: CamsEmulator) -> None:
     draft = emulator.add_flow(name="d", categories=["OTHER"])
     live = emulator.add_flow(name="p", categories=["OTHER"], status="PUBLISHED")
