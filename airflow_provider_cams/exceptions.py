@@ -46,6 +46,7 @@ class CamsApiError(CamsError):
         access_denied_detail: Any = None,
         recommend: str | None = None,
         retry_after: float | None = None,
+        observed: str | None = None,
     ) -> None:
         self.action = action
         self.code = code
@@ -55,6 +56,7 @@ class CamsApiError(CamsError):
         self.access_denied_detail = access_denied_detail
         self.recommend = recommend
         self.retry_after = retry_after
+        self.observed = observed
         super().__init__(self._render())
 
     @property
@@ -69,6 +71,8 @@ class CamsApiError(CamsError):
         if self.message:
             parts.append(str(self.message).strip())
         parts.append(f"RequestId: {self.request_id or 'none'}")
+        if self.observed:
+            parts.append(f"Observed: {self.observed}")
         if self.access_denied_detail not in (None, "", "None"):
             parts.append(f"AccessDeniedDetail: {self.access_denied_detail}")
         if self.hint:
@@ -85,7 +89,23 @@ class CamsApiError(CamsError):
             "message": self.message,
             "request_id": self.request_id,
             "http_status": self.http_status,
+            "observed": self.observed,
         }
+
+    def explained(self, observed: str, as_type: type[CamsApiError] | None = None) -> CamsApiError:
+        """This refusal once the flow was read: CAMS's code, message and request id verbatim, plus what
+        was observed; ``as_type`` when the observation decides the outcome (e.g. a DEPRECATED flow)."""
+        return (as_type or type(self))(
+            action=self.action,
+            code=self.code,
+            message=self.message,
+            request_id=self.request_id,
+            http_status=self.http_status,
+            access_denied_detail=self.access_denied_detail,
+            recommend=self.recommend,
+            retry_after=self.retry_after,
+            observed=observed,
+        )
 
 
 class CamsThrottledError(CamsApiError):
@@ -113,13 +133,17 @@ class CamsInvalidRequestError(CamsApiError, AirflowFailException):
 
 
 class CamsFlowNotFoundError(CamsApiError):
-    """No flow with this FlowId in this CustSpaceId."""
+    """No flow with this FlowId in this CustSpaceId, as observed (ListFlow does not list it).
+
+    Raised only from an observation: CAMS documents no code for a missing flow, so no code maps here.
+    """
 
     kind = ErrorKind.NOT_FOUND
 
 
 class CamsFlowStateError(CamsApiError, AirflowFailException):
-    """The flow's status does not allow the action (e.g. publishing a DEPRECATED flow); no retry heals it."""
+    """The flow's observed status does not allow the action (e.g. publishing a DEPRECATED flow); no
+    retry heals it. Raised only from an observation (GetFlow): CAMS documents no wrong-status code."""
 
     kind = ErrorKind.FLOW_STATE
 
@@ -160,9 +184,7 @@ _BY_KIND: dict[ErrorKind, type[CamsApiError]] = {
     ErrorKind.TRANSIENT: CamsTransientError,
     ErrorKind.AUTH: CamsAuthError,
     ErrorKind.INVALID: CamsInvalidRequestError,
-    ErrorKind.NOT_FOUND: CamsFlowNotFoundError,
-    ErrorKind.FLOW_STATE: CamsFlowStateError,
-}
+}  # NOT_FOUND and FLOW_STATE come from an observed state, never from a code (see needs_explaining)
 
 
 # Kinds whose meaning only the flow's observed state can tell: CAMS documents no code for a wrong status,

@@ -21,9 +21,11 @@ ACTION = {
     "the flow first",
     ErrorKind.AUTH: "Fails the task at once, no Airflow retries",
     ErrorKind.INVALID: "Fails the task at once, no Airflow retries",
-    ErrorKind.NOT_FOUND: "Fails the task (Airflow retries apply)",
-    ErrorKind.FLOW_STATE: "Checked with GetFlow: success if already done, else fails at once",
-    ErrorKind.UNKNOWN: "Fails the task (Airflow retries apply)",
+    ErrorKind.NOT_FOUND: "Never from a code: ListFlow not listing the flow decides it",
+    ErrorKind.FLOW_STATE: "Never from a code: GetFlow's status decides it",
+    ErrorKind.UNKNOWN: "Decides nothing: on publish, deprecate and delete the flow is read (GetFlow, "
+    "ListFlow); already done is success, else the task fails (Airflow retries apply) with this code, "
+    "CAMS's message, the request id and the observed state",
 }
 
 HEADER = """Error guide
@@ -34,7 +36,10 @@ ends the task's failure message, with the code and the CAMS request id.
 
 *Documented* codes are on the vendor's CAMS API reference pages. The others are Alibaba Cloud gateway
 codes, or codes the bundled emulator uses where CAMS documents none: they are **assumed**, and the
-provider also classifies unknown codes by HTTP status (5xx: retried; others: fail). Failures with no
+provider also classifies unknown codes by HTTP status (5xx: retried; others: fail). An assumed code
+never decides an outcome: a refusal that is not throttling, credentials, permission or an invalid
+parameter is explained by reading the flow (:doc:`assumptions`), whatever its code and whether it
+comes as an HTTP 4xx or as HTTP 200 with ``Code`` other than ``OK``. Failures with no
 usable response (connection refused or dropped, timeouts, non-JSON bodies) are retried like 5xx; for
 create, publish, deprecate and delete the flow's state is checked before the action is sent again.
 

@@ -18,12 +18,15 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_cams import __version__
 from airflow_provider_cams.exceptions import (
+    CamsApiError,
     CamsDuplicateFlowError,
     CamsError,
     CamsFlowNotFoundError,
     CamsFlowStateError,
+    needs_explaining,
 )
 from airflow_provider_cams.hooks.connection import CamsConnectionSettings, raw_extra
+from airflow_provider_cams.hooks.observed import Observation, is_listed, observe
 from airflow_provider_cams.hooks.results import Body, FlowCreated, FlowDeleted, FlowTransition
 from airflow_provider_cams.hooks.transport import (
     DEFAULT_INITIAL_WAIT,
@@ -43,7 +46,7 @@ from airflow_provider_cams.utils.validation import (
     check_name,
     check_url,
 )
-from airflow_provider_cams.vendor.actions import STATUS_TRANSITIONS
+from airflow_provider_cams.vendor.actions import PUBLISHED_STATUSES, STATUS_TRANSITIONS
 
 if TYPE_CHECKING:
     from alibabacloud_tea_openapi.client import Client
@@ -358,35 +361,47 @@ class CamsHook(BaseHook):
 
         With ``check_first`` (the hook's default) GetFlow runs first: a PUBLISHED flow is reported as
         such and no PublishFlow is sent; a DEPRECATED flow fails at once. Without it PublishFlow is sent
-        directly (one call less) and a rejection is explained by a GetFlow; the operators do that on a
-        task's first try and check first on its retries. In both cases a PublishFlow
-        whose outcome is unknown (timeout, dropped connection, 5xx) is re-sent only after GetFlow says
-        the flow is still not PUBLISHED.
+        directly (one call less); the operators do that on a task's first try and check first on its
+        retries. Whatever code CAMS refuses it with, the refusal is explained by reading the flow
+        (``hooks/observed.py``): already PUBLISHED is success
+        (``already_done``); otherwise the task fails with CAMS's code, message and request id and what
+        was observed. A PublishFlow whose outcome is unknown (timeout, dropped connection, 5xx) is
+        re-sent only after GetFlow says the flow is still not PUBLISHED.
         """
         return self._transition("PublishFlow", self.flow_ref(flow_id, cust_space_id), check_first)
 
     def deprecate_flow(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> FlowTransition:
-        """Deprecate a flow (PUBLISHED -> DEPRECATED), idempotently (see :meth:`publish_flow`)."""
+        """Deprecate a flow (PUBLISHED -> DEPRECATED), idempotently: an already DEPRECATED flow is
+        success (see :meth:`publish_flow` for how a refusal is explained)."""
         return self._transition("DeprecateFlow", self.flow_ref(flow_id, cust_space_id), False)
 
     def _transition(self, action: str, ref: FlowRef, check_first: bool) -> FlowTransition:
         transition = STATUS_TRANSITIONS[action]
-        seen: dict[str, Any] = {}  # the flow as GetFlow last showed it (for preview links)
+        # A THROTTLED flow is published (its delivery limited): publishing it again is already done.
+        targets = PUBLISHED_STATUSES if transition.target == "PUBLISHED" else {transition.target}
+        last: dict[str, Any] = {}  # the flow as GetFlow last showed it before sending (for preview links)
+
+        def reached(seen: Observation) -> FlowTransition:
+            body = {"RequestId": seen.request_id, "Data": seen.flow}
+            return FlowTransition(ref.flow_id, ref.cust_space_id, transition.target, True, body, seen.flow)
 
         def done_already() -> FlowTransition | None:
-            body = self._get_flow(ref)
-            seen.update(body.get("Data") or {})
-            status = seen.get("Status")
-            if status == transition.target:
-                return FlowTransition(ref.flow_id, ref.cust_space_id, status, True, body, dict(seen))
-            if status != transition.source:
-                raise CamsFlowStateError(
-                    action=action,
-                    code="Flow.StatusNotSupport",
-                    request_id=body.get("RequestId"),
-                    message=f"Flow {ref.flow_id} is {status}: {transition.explain}",
-                )
-            return None
+            """Before sending, and after an ambiguous failure: the target reached, the source, or a stop."""
+            seen = observe(self, ref)
+            last.update(seen.flow)
+            if seen.status in targets:
+                return reached(seen)
+            if seen.status == transition.source:
+                return None
+            if seen.read_error is not None:
+                raise seen.read_error.explained(seen.describe(), _unread_type(seen))
+            raise CamsFlowStateError(
+                action=action,
+                code=None,
+                message=f"Flow {ref.flow_id} is {seen.status}: {transition.explain}",
+                request_id=seen.request_id,
+                observed=seen.describe(),
+            )
 
         if check_first:
             done = done_already()
@@ -394,37 +409,61 @@ class CamsHook(BaseHook):
                 return done
         try:
             answer = self.call(action, ref.params, reconcile=done_already)
-        except CamsFlowStateError:
-            done = done_already()  # explains the rejection, or finds the flow already there
-            if done is None:
+        except CamsApiError as exc:
+            if not needs_explaining(exc):
                 raise
-            return done
+            seen = observe(self, ref)  # CAMS's code says nothing documented: the flow's state decides
+            if seen.status in targets:
+                self.log.info(
+                    "CAMS refused %s (%s, RequestId %s) because flow %s already is %s.",
+                    action,
+                    exc.code,
+                    exc.request_id,
+                    ref.flow_id,
+                    seen.status,
+                )
+                return reached(seen)
+            if seen.status is not None and seen.status != transition.source:
+                observed = f"{seen.describe()}: {transition.explain}"
+                raise exc.explained(observed, CamsFlowStateError) from None
+            raise exc.explained(seen.describe(), _unread_type(seen)) from None
         if isinstance(answer, FlowTransition):
             return answer
-        return FlowTransition(ref.flow_id, ref.cust_space_id, transition.target, False, answer, dict(seen))
+        return FlowTransition(ref.flow_id, ref.cust_space_id, transition.target, False, answer, dict(last))
 
     def delete_flow(
         self, flow_id: str | FlowRef, cust_space_id: str | None = None, *, missing_ok: bool = True
     ) -> FlowDeleted:
-        """Delete a DRAFT flow. A flow that is already gone counts as deleted when ``missing_ok``."""
+        """Delete a DRAFT flow. A flow that is already gone counts as deleted when ``missing_ok``.
+
+        "Gone" is observed, never read from an error code: ListFlow of the flow's CustSpaceId does not
+        list it. Any other refusal fails with CAMS's code, message and request id and the flow's status.
+        """
         ref = self.flow_ref(flow_id, cust_space_id)
 
-        def gone(exc: CamsFlowNotFoundError) -> FlowDeleted:
-            return FlowDeleted(ref.flow_id, ref.cust_space_id, True, exc.request_id)
-
-        def already_gone() -> FlowDeleted | None:
-            try:
-                self._get_flow(ref)
-            except CamsFlowNotFoundError as exc:
-                return gone(exc)
-            return None
+        def already_gone() -> FlowDeleted | None:  # after an ambiguous failure: did the delete happen?
+            return None if is_listed(self, ref) else FlowDeleted(ref.flow_id, ref.cust_space_id, True, None)
 
         try:
             answer = self.call("DeleteFlow", ref.params, reconcile=already_gone)
-        except CamsFlowNotFoundError as exc:
-            if not missing_ok:
+        except CamsApiError as exc:
+            if not needs_explaining(exc):
                 raise
-            return gone(exc)
+            seen = observe(self, ref)
+            if seen.gone:
+                if not missing_ok:
+                    raise exc.explained(seen.describe(), CamsFlowNotFoundError) from None
+                self.log.info(
+                    "CAMS refused DeleteFlow (%s, RequestId %s): flow %s is not listed, so it is gone.",
+                    exc.code,
+                    exc.request_id,
+                    ref.flow_id,
+                )
+                return FlowDeleted(ref.flow_id, ref.cust_space_id, True, exc.request_id)
+            if seen.status not in (None, "DRAFT"):
+                observed = f"{seen.describe()}: only DRAFT flows can be deleted; deprecate a published one"
+                raise exc.explained(observed, CamsFlowStateError) from None
+            raise exc.explained(seen.describe()) from None
         if isinstance(answer, FlowDeleted):
             return answer
         return FlowDeleted(ref.flow_id, ref.cust_space_id, False, answer.get("RequestId"))
@@ -545,6 +584,11 @@ class CamsHook(BaseHook):
             f"{self.settings.access_key_id or '(default credential chain)'}; ListFlow RequestId "
             f"{body.get('RequestId')}."
         )
+
+
+def _unread_type(seen: Observation) -> type[CamsApiError] | None:
+    """A flow that cannot be read and is not listed is missing; otherwise the refusal keeps its type."""
+    return CamsFlowNotFoundError if seen.gone else None
 
 
 def _mask(*secrets: str | None) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cams.exceptions import CamsFlowStateError
+from airflow_provider_cams.exceptions import CamsApiError, CamsFlowStateError, needs_explaining
 from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
 from airflow_provider_cams.hooks.json_store import JsonStore, sha256_in_url, sha256_of_url
 from airflow_provider_cams.vendor.actions import LIVE_STATUSES, PUBLISHED_STATUSES
@@ -193,7 +193,9 @@ class FlowDeployer:
             if not self._same_settings(flow, spec):
                 self._modify(flow, spec)
             uploaded = self._attach(flow, spec) if flow.sha256 != spec.source.sha256 else False
-        except CamsFlowStateError as exc:
+        except CamsApiError as exc:
+            if not needs_explaining(exc):  # no code decides (issue 15); the deploy branch reads the flow
+                raise
             self.log.info(
                 "CAMS refused to change PUBLISHED flow %s (%s): replacing it with a new flow.",
                 flow.ref.flow_id,

@@ -6,18 +6,25 @@ builds the hook when the task runs).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, Context
 
+from airflow_provider_cams.exceptions import (
+    CamsApiError,
+    CamsFlowNotFoundError,
+    CamsFlowStateError,
+    needs_explaining,
+)
 from airflow_provider_cams.links.flow import FLOW_LINKS
 from airflow_provider_cams.operators.mixins import CamsHookMixin, cams_template_fields
 from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
     from airflow_provider_cams.hooks.cams import FlowRef
+    from airflow_provider_cams.hooks.results import Body
 
 
 class CamsBaseOperator(CamsHookMixin, BaseOperator):
@@ -74,7 +81,7 @@ class FlowOperator(CamsBaseOperator):
     def execute_cams(self, context: Context) -> dict[str, Any]:
         ref = self.hook.flow_ref(self.flow_id, self.cust_space_id)
         self.log.info("%s flow %s (CustSpaceId %s).", self.verb, ref.flow_id, ref.cust_space_id or "-")
-        outcome = self.act(ref)
+        outcome = self.act(ref, context)
         self.persist_links(context, ref, {**outcome.flow, **outcome.xcom})
         self.log.info("Done: flow %s, RequestId %s.", ref.flow_id, outcome.request_id)
         return {
@@ -84,6 +91,26 @@ class FlowOperator(CamsBaseOperator):
             "request_id": outcome.request_id,
         }
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
-        """Send this operator's action for the (checked) flow."""
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
+        """Send this operator's action for the (checked) flow; ``context`` is the task's (e.g. its try)."""
         raise NotImplementedError
+
+    def draft_only(self, ref: FlowRef, send: Callable[[], Body]) -> Body:
+        """Send a change CAMS allows on DRAFT flows only; a refusal is explained by the flow's status.
+
+        CAMS documents no code for a wrong status, so the code decides nothing: GetFlow (or ListFlow)
+        says what the flow is, and the task fails with CAMS's words plus that observation, at once when
+        the flow is no longer DRAFT (no retry makes it one again).
+        """
+        try:
+            return send()
+        except CamsApiError as exc:
+            if not needs_explaining(exc):
+                raise
+            from airflow_provider_cams.hooks.observed import observe
+
+            seen = observe(self.hook, ref)
+            if seen.status is not None and seen.status != "DRAFT":
+                observed = f"{seen.describe()}: only DRAFT flows can be changed"
+                raise exc.explained(observed, CamsFlowStateError) from None
+            raise exc.explained(seen.describe(), CamsFlowNotFoundError if seen.gone else None) from None

@@ -106,10 +106,11 @@ class PublishFlowOperator(FlowOperator):
     """Publish a WhatsApp Flow (DRAFT -> PUBLISHED) with one CAMS call.
 
     The first try sends PublishFlow directly: one call per flow against the account's rate. Idempotent
-    all the same: a flow that is already PUBLISHED (a re-run) makes CAMS reject the PublishFlow, and a
-    GetFlow then explains it, so the task succeeds with ``already_published: true`` and no flow is ever
-    published twice; a DEPRECATED flow fails with a message saying why; after a timeout the hook reads
-    the flow before re-sending.
+    all the same: a flow that is already PUBLISHED (a re-run) makes CAMS refuse the PublishFlow, and a
+    GetFlow then explains it, whatever code (documented or not) and HTTP form CAMS refused it with, so
+    the task succeeds with ``already_published: true`` and no flow is ever published twice; a
+    DEPRECATED flow fails at once, and any other refusal fails with CAMS's code, message and request id
+    and the flow's observed status; after a timeout the hook reads the flow before re-sending.
 
     :param flow_id: the flow to publish (templated), e.g. ``create.output["flow_id"]``.
     :param cust_space_id: CustSpaceId (templated); falls back to the connection's.
@@ -125,14 +126,10 @@ class PublishFlowOperator(FlowOperator):
         super().__init__(flow_id=flow_id, **kwargs)
         self.check_first = check_first
 
-    def execute_cams(self, context: Context) -> dict[str, Any]:
-        self._check_first_now = resolve_check_first(self.check_first, context)
-        return super().execute_cams(context)
-
-    def act(self, ref: FlowRef) -> FlowOutcome:
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         from airflow_provider_cams.hooks.results import transition_to_xcom
 
-        published = self.hook.publish_flow(ref, check_first=self._check_first_now)
+        published = self.hook.publish_flow(ref, check_first=resolve_check_first(self.check_first, context))
         self.log.info(
             "Flow %s is PUBLISHED%s.",
             ref.flow_id,
@@ -156,7 +153,7 @@ class DeprecateFlowOperator(FlowOperator):
 
     verb = "Deprecating"
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         from airflow_provider_cams.hooks.results import transition_to_xcom
 
         deprecated = self.hook.deprecate_flow(ref)
@@ -179,7 +176,7 @@ class DeleteFlowOperator(FlowOperator):
         super().__init__(flow_id=flow_id, **kwargs)
         self.missing_ok = missing_ok
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         from airflow_provider_cams.hooks.results import deleted_to_xcom
 
         deleted = self.hook.delete_flow(ref, missing_ok=self.missing_ok)
@@ -196,7 +193,7 @@ class GetFlowOperator(FlowOperator):
 
     verb = "Reading"
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         from airflow_provider_cams.hooks.results import flow_to_xcom
 
         body = self.hook.get_flow(ref)
@@ -215,7 +212,7 @@ class GetFlowPreviewUrlOperator(FlowOperator):
 
     verb = "Getting the preview URL of"
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         from airflow_provider_cams.hooks.results import preview_to_xcom
 
         body = self.hook.get_flow_preview_url(ref)
@@ -238,8 +235,8 @@ class UpdateFlowJSONAssetOperator(FlowOperator):
         super().__init__(flow_id=flow_id, **kwargs)
         self.file_path = file_path
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
-        body = self.hook.update_flow_json_asset(ref, self.file_path)
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
+        body = self.draft_only(ref, lambda: self.hook.update_flow_json_asset(ref, self.file_path))
         return FlowOutcome({"file_path": self.file_path}, body.get("RequestId"))
 
 
@@ -271,10 +268,12 @@ class ModifyFlowOperator(FlowOperator):
         self.categories = categories
         self.endpoint_uri = endpoint_uri
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         from airflow_provider_cams.hooks.results import flow_to_xcom
 
-        body = self.hook.modify_flow(ref, self.flow_name, self.categories, self.endpoint_uri)
+        body = self.draft_only(
+            ref, lambda: self.hook.modify_flow(ref, self.flow_name, self.categories, self.endpoint_uri)
+        )
         return FlowOutcome(flow_to_xcom(body.get("Data") or {}), body.get("RequestId"))
 
 

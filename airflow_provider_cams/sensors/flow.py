@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
 
-from airflow_provider_cams.exceptions import CamsError, CamsValidationError
+from airflow_provider_cams.exceptions import (
+    CamsApiError,
+    CamsError,
+    CamsFlowNotFoundError,
+    CamsValidationError,
+    needs_explaining,
+)
 from airflow_provider_cams.links.flow import FLOW_LINKS
 from airflow_provider_cams.operators.mixins import CamsHookMixin, cams_template_fields
 from airflow_provider_cams.triggers.flow import FlowStatusTrigger
@@ -76,7 +82,7 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
 
         ref, target = self.ref, self.target_status
         flow_id = ref.flow_id
-        body = self.hook.get_flow(ref)
+        body = self._read(ref)
         flow = flow_to_xcom(body.get("Data") or {})
         status = flow.get("status")
         self.persist_links(context, ref, flow)
@@ -90,6 +96,19 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         if verdict == "fail":
             raise AirflowFailException(message)
         return PokeReturnValue(is_done=verdict == "done", xcom_value=flow)
+
+    def _read(self, ref: FlowRef) -> dict[str, Any]:
+        """GetFlow. A refusal (whatever its code) is explained by ListFlow before the poke fails: a flow
+        it does not list is missing (:class:`CamsFlowNotFoundError`), else CAMS's refusal stands."""
+        try:
+            return self.hook.get_flow(ref)
+        except CamsApiError as exc:
+            if not needs_explaining(exc):
+                raise
+            from airflow_provider_cams.hooks.observed import Observation, is_listed
+
+            seen = Observation(ref, listed=is_listed(self.hook, ref), read_error=exc)
+            raise exc.explained(seen.describe(), CamsFlowNotFoundError if seen.gone else None) from None
 
     def execute(self, context: Context) -> Any:
         try:

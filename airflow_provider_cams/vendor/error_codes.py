@@ -21,9 +21,9 @@ class ErrorKind(str, enum.Enum):
     TRANSIENT = "transient"  # retried (server side or network trouble)
     AUTH = "auth"  # fails the task at once, no Airflow retries: cannot heal by retrying
     INVALID = "invalid"  # bad request: fails at once, no Airflow retries
-    NOT_FOUND = "not_found"  # the flow does not exist (in this CustSpaceId)
-    FLOW_STATE = "flow_state"  # the flow's status does not allow the action
-    UNKNOWN = "unknown"  # anything else: fails the task, Airflow retries apply
+    NOT_FOUND = "not_found"  # observed: ListFlow does not list the flow (no code maps here)
+    FLOW_STATE = "flow_state"  # observed: the flow's status does not allow the action (no code maps here)
+    UNKNOWN = "unknown"  # anything else: explained by the flow's state, else fails (Airflow retries apply)
 
 
 @dataclass(frozen=True)
@@ -114,31 +114,38 @@ ERROR_CODES: dict[str, ErrorCode] = {
     ),
     "MissingParameter": ErrorCode(ErrorKind.INVALID, False, "A required parameter is missing."),
     "InvalidParameter": ErrorCode(ErrorKind.INVALID, False, "A parameter was rejected: check its value."),
-    # Flow errors: CAMS documents no code for these. The names are the emulator's (ASSUMED).
+    # Flow refusals: CAMS documents no code for any of these. The names are the emulator's guesses
+    # (ASSUMED): they decide nothing (kind UNKNOWN: the flow is read to explain the refusal, see
+    # exceptions.needs_explaining) and only add a hint to the message when CAMS happens to use them.
     "Flow.NotFound": ErrorCode(
-        ErrorKind.NOT_FOUND,
+        ErrorKind.UNKNOWN,
         False,
-        "No flow has this FlowId in this CustSpaceId: check the id and the connection's cust_space_id.",
+        "ASSUMED meaning (the emulator's code): no flow has this FlowId in this CustSpaceId; check the id "
+        "and the connection's cust_space_id.",
     ),
     "Flow.StatusNotSupport": ErrorCode(
-        ErrorKind.FLOW_STATE,
+        ErrorKind.UNKNOWN,
         False,
-        "The flow's status does not allow this action (only DRAFT flows can be modified, published or "
-        "deleted; only PUBLISHED flows can be deprecated).",
+        "ASSUMED meaning (the emulator's code): the flow's status does not allow this action (only DRAFT "
+        "flows can be modified, published or deleted; only PUBLISHED flows can be deprecated).",
     ),
     "Flow.JSONNotFound": ErrorCode(
-        ErrorKind.FLOW_STATE, False, "Attach the flow JSON (UpdateFlowJSONAsset) before publishing."
+        ErrorKind.UNKNOWN,
+        False,
+        "ASSUMED meaning (the emulator's code): attach the flow JSON (UpdateFlowJSONAsset) before "
+        "publishing.",
     ),
     "Flow.JsonAssetUnreachable": ErrorCode(
-        ErrorKind.INVALID,
+        ErrorKind.UNKNOWN,
         False,
-        "CAMS could not download the flow JSON: make file_path readable (e.g. a presigned URL that has "
-        "not expired) and under 10 MB.",
+        "ASSUMED meaning (the emulator's code): CAMS could not download the flow JSON; make file_path "
+        "readable (e.g. a presigned URL that has not expired) and under 10 MB.",
     ),
     "Flow.JsonAssetInvalid": ErrorCode(
-        ErrorKind.INVALID,
+        ErrorKind.UNKNOWN,
         False,
-        "The file at file_path is not a flow JSON (an object with 'version' and 'screens'): fix the file.",
+        "ASSUMED meaning (the emulator's code): the file at file_path is not a flow JSON (an object with "
+        "'version' and 'screens'); fix the file.",
     ),
 }
 

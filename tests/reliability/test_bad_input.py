@@ -604,6 +604,6 @@ def test_one_deprecated_flow_does_not_stop_a_batch(
     (ti,) = run.get_task_instances()
     text = capfd.readouterr().out
     assert ti.state == "failed"
-    assert f"Flow {old} is DEPRECATED" in text
+    assert f"shows flow {old} DEPRECATED" in text and f"flow {missing} is not listed by ListFlow" in text
     assert [emulator.flows()[d]["Status"] for d in drafts] == ["PUBLISHED", "PUBLISHED"]
     assert "2 of 4 flows failed to publish" in text

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_cams.exceptions import CamsError, CamsFlowNotFoundError, CamsValidationError
+from airflow_provider_cams.exceptions import CamsApiError, CamsError, CamsValidationError
 from airflow_provider_cams.hooks.cams import CamsHook
 from airflow_provider_cams.testing import CamsEmulator
 from airflow_provider_cams.utils.validation import MAX_ID_LENGTH, MAX_NAME_LENGTH, check_id, check_name
@@ -124,7 +124,7 @@ def test_any_string_is_either_refused_unsent_or_delivered_intact(
     accepted = _accepted(flow_id)
     event("accepted" if accepted else "refused")
     if accepted:
-        with pytest.raises(CamsFlowNotFoundError):
+        with pytest.raises(CamsApiError, match=r"Flow\.NotFound"):  # looked up: no such flow
             hook.get_flow(flow_id)
         assert emu.requests()[-1].params == {"FlowId": flow_id}
     else:
@@ -139,7 +139,7 @@ def test_any_string_is_either_refused_unsent_or_delivered_intact(
 def test_any_valid_flow_id_and_space_arrive_intact(
     emu: CamsEmulator, hook: CamsHook, flow_id: str, space: str | None
 ) -> None:
-    with pytest.raises(CamsFlowNotFoundError):  # signed, verified, looked up: there is no such flow
+    with pytest.raises(CamsApiError, match=r"Flow\.NotFound"):  # signed, verified, looked up: no such flow
         hook.get_flow(flow_id, space)
     last = emu.requests()[-1]
     assert (last.action, last.code, last.admitted) == ("GetFlow", "Flow.NotFound", True)

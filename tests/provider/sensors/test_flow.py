@@ -146,3 +146,28 @@ def test_bad_target_status_fails_before_any_request(
     assert ti_states(run) == {"wait": "failed"}
     assert emulator.requests() == []
     assert needle in capfd.readouterr().out
+
+
+@pytest.mark.cams_dialects()
+def test_a_refused_read_is_explained_by_list_flow_not_by_its_code(
+    emulator: CamsEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    flow_id = emulator.add_flow("s", ["OTHER"])
+    # The emulator's "not found" code on a flow that exists: its name must decide nothing.
+    emulator.faults.add("error", action="GetFlow", code="Flow.NotFound", http_status=400)
+    with DAG(_dag_id(), **dag_kwargs()) as dag:
+        wait = FlowStatusSensor(task_id="wait", flow_id=flow_id, poke_interval=0.1, timeout=60)
+        missing = FlowStatusSensor(
+            task_id="missing",
+            flow_id="404404404404404",
+            poke_interval=0.1,
+            timeout=60,
+            trigger_rule="all_done",
+        )
+        wait >> missing  # the fault meets the first GetFlow: wait's
+    assert ti_states(run_dag(dag)) == {"wait": "failed", "missing": "failed"}
+    text = capfd.readouterr()
+    out = text.out + text.err
+    assert f"although ListFlow lists flow {flow_id}" in out
+    assert f"{emulator.dialect.not_found_code} (HTTP {emulator.dialect.not_found_http})" in out
+    assert "flow 404404404404404 is not listed by ListFlow" in out

@@ -7,6 +7,8 @@ import json
 import time
 from typing import Any
 
+import pytest
+
 from airflow_provider_cams.testing import CamsEmulator
 from airflow_provider_cams.triggers.flow import FlowStatusTrigger
 from tests.provider.conftest import SK
@@ -64,9 +66,13 @@ def test_run_yields_failed_when_the_target_cannot_be_reached(emulator: CamsEmula
     assert event["status"] == "failed" and "can never become PUBLISHED" in event["message"]
 
 
+@pytest.mark.cams_dialects()
 def test_run_yields_error_for_an_unknown_flow(emulator: CamsEmulator) -> None:
     [event] = _events(_trigger("999999", "PUBLISHED"))
     assert event["status"] == "error" and "999999" in event["message"]
+    # CAMS's code and request id as CAMS sent them, whatever the code is called.
+    (record,) = emulator.requests("GetFlow")
+    assert emulator.dialect.not_found_code in event["message"] and record.request_id in event["message"]
 
 
 def test_run_yields_timeout_at_end_time(emulator: CamsEmulator) -> None:
