@@ -287,40 +287,31 @@ class CamsHook(BaseHook):
         cust_space_id: str | None = None,
         *,
         reuse_existing: bool = False,
+        ignore: Collection[str] = (),
     ) -> FlowCreated:
         """CreateFlow, without ever making a duplicate.
 
         The flow name is what identifies a flow across retries. After an ambiguous failure, and
         before the first attempt when ``reuse_existing`` (operators set it on task retries), the hook
         looks for a flow with this exact name and categories: one match is reused (``reused=True``)
-        instead of creating a duplicate; several matches fail with their ids.
+        instead of creating a duplicate; several matches fail with their ids. Flows in ``ignore``
+        (ones the caller already knows, e.g. the flow a deployment replaces) are never reused.
         """
-        return self._create(
-            check_name("flow_name", flow_name),
-            check_categories("categories", categories),
-            check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
-            self.cust_space(cust_space_id),
-            reuse_existing=reuse_existing,
-        )
-
-    def _create(
-        self,
-        name: str,
-        cats: list[str],
-        endpoint_uri: str | None,
-        space: str | None,
-        *,
-        reuse_existing: bool,
-        ignore: Collection[str] = (),
-    ) -> FlowCreated:
-        """CreateFlow with checked arguments; flows in ``ignore`` (known older ones) are never reused."""
-        params = {"FlowName": name, "Categories": cats, "EndpointUri": endpoint_uri, "CustSpaceId": space}
+        name = check_name("flow_name", flow_name)
+        cats = check_categories("categories", categories)
+        space = self.cust_space(cust_space_id)
+        params = {
+            "FlowName": name,
+            "Categories": cats,
+            "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
+            "CustSpaceId": space,
+        }
 
         def existing() -> FlowCreated | None:
             # ListFlow's name filter may match more than the exact name (undocumented): check here.
             matches = [
                 f
-                for f in self._list_flows(name, space, 100)
+                for f in self.list_flows(name, space)
                 if f.get("FlowName") == name
                 and sorted(f.get("Categories") or []) == sorted(cats)
                 and str(f.get("FlowId")) not in ignore
@@ -431,11 +422,14 @@ class CamsHook(BaseHook):
     # ----------------------------------------------------------------- one call each
     def get_flow(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> Body:
         """GetFlow; ``Data`` holds the flow including its ``Status``."""
-        return self._get_flow(self.flow_ref(flow_id, cust_space_id))
+        body: Body = self.call("GetFlow", self.flow_ref(flow_id, cust_space_id).params)
+        return body
 
     def _get_flow(self, ref: FlowRef) -> Body:
-        body: Body = self.call("GetFlow", ref.params)
-        return body
+        """GetFlow for the hook's own state checks (``_transition``, ``delete_flow``): same as
+        :meth:`get_flow`, which a :class:`FlowRef` passes through unchecked; callers outside the hook
+        use :meth:`get_flow`."""
+        return self.get_flow(ref)
 
     async def aget_flow(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> Body:
         """Async GetFlow, for triggers."""
@@ -451,27 +445,23 @@ class CamsHook(BaseHook):
         cust_space_id: str | None = None,
     ) -> Body:
         """ModifyFlow (DRAFT flows only). Setting the same values twice is harmless, so it is retried."""
-        return self._modify(
-            self.flow_ref(flow_id, cust_space_id),
-            check_name("flow_name", flow_name),
-            check_categories("categories", categories),
-            check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
-        )
-
-    def _modify(self, ref: FlowRef, name: str, cats: list[str], endpoint_uri: str | None) -> Body:
-        """ModifyFlow with checked arguments."""
-        params = {**ref.params, "FlowName": name, "Categories": cats, "EndpointUri": endpoint_uri}
+        params = {
+            **self.flow_ref(flow_id, cust_space_id).params,
+            "FlowName": check_name("flow_name", flow_name),
+            "Categories": check_categories("categories", categories),
+            "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
+        }
         return self.call("ModifyFlow", params)  # type: ignore[no-any-return]
 
     def update_flow_json_asset(
         self, flow_id: str | FlowRef, file_path: str, cust_space_id: str | None = None
     ) -> Body:
         """UpdateFlowJSONAsset: attach the flow JSON found at the URL ``file_path`` (DRAFT flows only)."""
-        return self._attach_json(self.flow_ref(flow_id, cust_space_id), check_url("file_path", file_path))
-
-    def _attach_json(self, ref: FlowRef, file_path: str) -> Body:
-        """UpdateFlowJSONAsset with a checked URL."""
-        return self.call("UpdateFlowJSONAsset", {**ref.params, "FilePath": file_path})  # type: ignore[no-any-return]
+        params = {
+            **self.flow_ref(flow_id, cust_space_id).params,
+            "FilePath": check_url("file_path", file_path),
+        }
+        return self.call("UpdateFlowJSONAsset", params)  # type: ignore[no-any-return]
 
     def get_flow_json_asset(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> Body:
         """GetFlowJSONAssest (the vendor's spelling): ``Data`` is {FlowId, FilePath}."""
@@ -485,24 +475,6 @@ class CamsHook(BaseHook):
             "GetFlowPreviewUrl", self.flow_ref(flow_id, cust_space_id).params
         )
 
-    def list_flows_page(
-        self,
-        flow_name: str | None = None,
-        page_index: int = 1,
-        page_size: int = 20,
-        cust_space_id: str | None = None,
-    ) -> Body:
-        """One ListFlow page (``page_size`` 1 to 100)."""
-        check_int("page_size", page_size, 1, 100)
-        check_int("page_index", page_index, 1, 1_000_000)
-        name = check_name("flow_name", flow_name) if flow_name is not None else None
-        return self._list_page(name, page_index, page_size, self.cust_space(cust_space_id))
-
-    def _list_page(self, name: str | None, index: int, size: int, space: str | None) -> Body:
-        return self.call(  # type: ignore[no-any-return]
-            "ListFlow", {"FlowName": name, "Page": {"Index": index, "Size": size}, "CustSpaceId": space}
-        )
-
     def list_flows(
         self,
         flow_name: str | None = None,
@@ -511,22 +483,18 @@ class CamsHook(BaseHook):
         max_pages: int = 1000,
     ) -> list[dict[str, Any]]:
         """Every flow (optionally with this exact name), walking ListFlow pages until a short page."""
-        check_int("page_size", page_size, 1, 100)
-        name = check_name("flow_name", flow_name) if flow_name is not None else None
-        return self._list_flows(name, self.cust_space(cust_space_id), page_size, max_pages)
-
-    def _list_flows(
-        self, name: str | None, space: str | None, page_size: int, max_pages: int = 1000
-    ) -> list[dict[str, Any]]:
+        size = check_int("page_size", page_size, 1, 100)
+        params = {
+            "FlowName": check_name("flow_name", flow_name) if flow_name is not None else None,
+            "CustSpaceId": self.cust_space(cust_space_id),
+        }
         flows: list[dict[str, Any]] = []
         for index in range(1, max_pages + 1):
-            page = self._list_page(name, index, page_size, space).get("Data") or []
+            page = self.call("ListFlow", {**params, "Page": {"Index": index, "Size": size}}).get("Data") or []
             flows.extend(page)
-            if len(page) < page_size:
+            if len(page) < size:
                 return flows
-        raise CamsError(
-            f"ListFlow returned more than {max_pages} pages of {page_size}; narrow it by flow_name."
-        )
+        raise CamsError(f"ListFlow returned more than {max_pages} pages of {size}; narrow it by flow_name.")
 
     # ----------------------------------------------------------------- UI "Test" button
     def test_connection(self) -> tuple[bool, str]:

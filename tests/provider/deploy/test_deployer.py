@@ -37,6 +37,8 @@ def store(flow_store: str) -> str:
 
 def deploy(flow_json: Any, bucket: str, **kwargs: Any) -> Any:
     """Run a one-task DAG that deploys ``flow_json``; returns the DagRun."""
+    if isinstance(flow_json, str) and not flow_json.startswith("{"):
+        kwargs.setdefault("flow_json_root", str(Path(flow_json).parent))  # the test's DAG file is elsewhere
     with DAG(f"deploy_{uuid.uuid4().hex[:10]}", **dag_kwargs()) as dag:
         DeployFlowOperator(
             task_id="deploy",
@@ -157,6 +159,7 @@ def test_mapped_over_sub_customers(emulator: CamsEmulator, s3: LocalS3, store: s
             flow_name="signup",
             categories=["SIGN_UP"],
             flow_json=str(FLOWS / "signup.json"),
+            flow_json_root=str(FLOWS),
             json_store=f"s3://{store}/flows/",
             json_store_conn_id="flow_store",
         ).expand(cust_space_id=spaces)
