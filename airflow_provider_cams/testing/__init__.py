@@ -15,6 +15,7 @@ Airflow only when called).
 """
 
 from airflow_provider_cams.testing.dag_run import prepare_airflow_home, run_dag
+from airflow_provider_cams.testing.dialects import DIALECTS, Dialect, dialect_named
 from airflow_provider_cams.testing.emulator import CamsEmulator
 from airflow_provider_cams.testing.errors import ASSUMED_ERROR_CODES, DOCUMENTED_ERROR_CODES
 from airflow_provider_cams.testing.faults import FaultKind, FaultRule
@@ -23,13 +24,16 @@ from airflow_provider_cams.testing.signature import SignatureVerifier, Verificat
 
 __all__ = [
     "ASSUMED_ERROR_CODES",
+    "DIALECTS",
     "DOCUMENTED_ERROR_CODES",
     "CamsEmulator",
+    "Dialect",
     "FaultKind",
     "FaultRule",
     "RecordedRequest",
     "SignatureVerifier",
     "Verification",
+    "dialect_named",
     "prepare_airflow_home",
     "run_dag",
 ]

@@ -16,8 +16,14 @@ from types import FrameType
 from typing import Any
 
 from airflow_provider_cams.testing.assets import FETCH_TIMEOUT_SECONDS
+from airflow_provider_cams.testing.dialects import (
+    DEFAULT_DIALECT,
+    DIALECTS,
+    PUBLISHED_UPDATE_MODES,
+    dialect_named,
+    switch_names,
+)
 from airflow_provider_cams.testing.emulator import DEFAULT_RATE_LIMIT, CamsEmulator
-from airflow_provider_cams.testing.state import DEFAULT_PUBLISHED_UPDATE, PUBLISHED_UPDATE_MODES
 
 
 def _sts(value: str) -> tuple[str, str, str]:
@@ -25,6 +31,18 @@ def _sts(value: str) -> tuple[str, str, str]:
     if len(parts) != 3 or not all(parts):
         raise argparse.ArgumentTypeError("expected ID:SECRET:TOKEN")
     return parts[0], parts[1], parts[2]
+
+
+def _switch(value: str) -> tuple[str, Any]:
+    name, sep, raw = value.partition("=")
+    if not sep or name not in switch_names():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME one of {', '.join(switch_names())}")
+    if name.endswith("_http"):
+        try:
+            return name, int(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} takes an HTTP status, got {raw!r}") from None
+    return name, raw
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,11 +77,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse PublishFlow for a flow with no JSON attached (default: on)",
     )
     parser.add_argument(
+        "--dialect",
+        choices=sorted(DIALECTS),
+        default=DEFAULT_DIALECT,
+        help="how to answer what CAMS does not document (codes, HTTP forms, behaviours; default %(default)s)",
+    )
+    parser.add_argument(
+        "--dialect-switch",
+        type=_switch,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one switch of the dialect, e.g. wrong_status_http=400 (repeatable)",
+    )
+    parser.add_argument(
         "--published-update",
         choices=PUBLISHED_UPDATE_MODES,
-        default=DEFAULT_PUBLISHED_UPDATE,
+        default=None,
         help="UpdateFlowJSONAsset on a PUBLISHED flow: refuse it, or accept it and revert the flow to "
-        "DRAFT (CAMS documents neither; default %(default)s)",
+        "DRAFT (CAMS documents neither; default: the dialect's)",
     )
     parser.add_argument(
         "--json-fetch-timeout",
@@ -90,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             require_flow_json=args.require_flow_json,
             published_update=args.published_update,
             json_fetch_timeout=args.json_fetch_timeout,
+            dialect=dialect_named(args.dialect, **dict(args.dialect_switch)),
         )
         if args.fault_rate:
             kinds = args.fault_kinds.split(",") if args.fault_kinds else None

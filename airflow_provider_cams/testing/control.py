@@ -13,6 +13,8 @@ No signature is needed, so they answer loopback clients only. They are never rec
     POST /_emulator/rate-limit             {"rate_limit": 5 | null}
     POST /_emulator/reset                  reset()
     POST /_emulator/published-update       {"published_update": "reject" | "revert_to_draft"}
+    GET  /_emulator/dialect                the dialect's name and every switch
+    POST /_emulator/dialect                {"dialect": "renamed", "<switch>": value...} (both optional)
     POST /_emulator/require-flow-json      {"require_flow_json": true | false}
     POST /_emulator/flows/<FlowId>/status  set_flow_status(): {"status": "BLOCKED", "reason": "..."}
     GET  /_emulator/flows/<FlowId>/json    the flow's stored JSON, byte for byte (404 if none)
@@ -54,6 +56,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         "rate_limit": emu.rate_limit,
         "require_flow_json": emu.require_flow_json,
         "published_update": emu.published_update,
+        "dialect": emu.dialect.name,
         "flows": len(emu.flows()),
         "requests": len(emu.requests()),
     },
@@ -72,6 +75,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/published-update"): lambda emu, body, q: _ok(
         lambda: emu.set_published_update(body["published_update"])
     ),
+    ("GET", "/dialect"): lambda emu, body, q: emu.dialect.as_dict(),
+    ("POST", "/dialect"): lambda emu, body, q: _set_dialect(emu, body),
     ("POST", "/require-flow-json"): lambda emu, body, q: _ok(
         lambda: setattr(emu, "require_flow_json", _bool(body["require_flow_json"]))
     ),
@@ -79,6 +84,12 @@ ROUTES: dict[tuple[str, str], Route] = {
 
 # Routes with a path parameter: (method, first segment, last segment or None) -> handler(emu, param, body).
 RawRoute = Callable[["CamsEmulator", Any, WireRequest], WireResponse]
+
+
+def _set_dialect(emu: CamsEmulator, body: dict[str, Any]) -> dict[str, Any]:
+    switches = {k: v for k, v in body.items() if k != "dialect"}
+    emu.set_dialect(body.get("dialect"), **switches)
+    return {"ok": True, "dialect": emu.dialect.as_dict()}
 
 
 def _bool(value: Any) -> bool:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from airflow_provider_cams.testing.assets import FETCH_TIMEOUT_SECONDS, HostedAssets, fetch
 from airflow_provider_cams.testing.control import handle_control, is_control_path
+from airflow_provider_cams.testing.dialects import Dialect, dialect_named
 from airflow_provider_cams.testing.errors import (
     CamsError,
     access_denied_detail,
@@ -34,13 +35,7 @@ from airflow_provider_cams.testing.signature import (
     SignatureVerifier,
     header_map,
 )
-from airflow_provider_cams.testing.state import (
-    ACTIONS,
-    API_VERSION,
-    DEFAULT_PUBLISHED_UPDATE,
-    FlowStore,
-    check_published_update,
-)
+from airflow_provider_cams.testing.state import ACTIONS, API_VERSION, FlowStore, check_published_update
 
 DEFAULT_REGION = "ap-southeast-1"
 DEFAULT_RATE_LIMIT = 5.0  # the vendor's documented QPS per account
@@ -74,6 +69,11 @@ class CamsEmulator:
     ``time.time()`` and the rate limiter counts ``time.monotonic()``; a clock the test controls (e.g. one
     that stands still during a burst, then moves on) stamps both, so rate-limit tests decide the same way
     on a fast and on a loaded machine. Signature dates are always checked against the real time.
+
+    ``dialect``: how every behaviour CAMS does not document is answered: a name (``"guess"``, the
+    default, ``"renamed"``, ``"contrary"``) or a :class:`~airflow_provider_cams.testing.dialects.Dialect`
+    (``dialect_named("renamed", wrong_status_http=400)``). ``published_update``, when given, overrides
+    the dialect's switch of that name.
     """
 
     def __init__(
@@ -86,9 +86,11 @@ class CamsEmulator:
         sts_credentials: Mapping[str, tuple[str, str]] | None = None,
         require_flow_json: bool = True,
         region_id: str = DEFAULT_REGION,
-        published_update: str = DEFAULT_PUBLISHED_UPDATE,
+        published_update: str | None = None,
         json_fetch_timeout: float = FETCH_TIMEOUT_SECONDS,
         clock: Callable[[], float] | None = None,
+        *,
+        dialect: str | Dialect | None = None,
     ) -> None:
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
@@ -112,6 +114,7 @@ class CamsEmulator:
             published_update=published_update,
             fetch=lambda url: fetch(url, self.json_fetch_timeout),
             json_url=self.flow_json_url,
+            dialect=dialect_named(dialect),
         )
         self._log = RequestLog()
         self.faults: FaultInjector = FaultInjector(ACTIONS)
@@ -285,6 +288,15 @@ class CamsEmulator:
         return self.url if self._port else ""
 
     @property
+    def dialect(self) -> Dialect:
+        """How the emulator answers what CAMS does not document (see dialects.py)."""
+        return self._store.dialect
+
+    def set_dialect(self, dialect: str | Dialect | None = None, **switches: Any) -> None:
+        """Switch at run time to a dialect (by name, None: keep the current one) with switches changed."""
+        self._store.dialect = dialect_named(dialect or self._store.dialect, **switches)
+
+    @property
     def published_update(self) -> str:
         """What UpdateFlowJSONAsset does on a PUBLISHED flow: "reject" (default) or "revert_to_draft"."""
         return self._store.published_update
@@ -323,7 +335,7 @@ class CamsEmulator:
     def reset(self) -> None:
         """Forget flows, hosted files, recorded requests, faults, seen nonces and rate-limit windows.
 
-        Settings (rate limit, require_flow_json, published_update) are kept."""
+        Settings (rate limit, require_flow_json, the dialect and its published_update) are kept."""
         self._store.reset()
         self._assets.clear()
         self._log.clear()

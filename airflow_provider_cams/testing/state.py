@@ -25,6 +25,10 @@ when absent or before any JSON). GetFlowJSONAssest answers a FilePath where the 
 bytes (``/_emulator/flows/<FlowId>/json``), and no FilePath at all when no JSON is attached (the SDK model
 reads both an absent and a null FilePath as None).
 
+Every refusal here is raised under the emulator's own (``guess``) code; the store's :class:`Dialect`
+(dialects.py) decides the code and HTTP status the client sees, what ``published_update`` does, when
+FilePath is downloaded (``fetch_json``) and what GetFlowJSONAssest returns (``json_asset_url``).
+
 Other ASSUMED details: FlowIds are unique 15-digit strings; FlowName is at most 200 characters; an empty
 category list is invalid and duplicates are kept; Page takes JSON integers only (Index >= 1, Size 1..100);
 ListFlow lists in creation order; an empty parameter counts as missing; GetFlowPreviewUrl works in every
@@ -49,6 +53,14 @@ from airflow_provider_cams.testing.assets import (
     read_flow_json,
     to_bytes,
 )
+from airflow_provider_cams.testing.dialects import (
+    NO_JSON,
+    NOT_FOUND,
+    PUBLISHED_UPDATE_MODES,
+    WRONG_STATUS,
+    Dialect,
+    dialect_named,
+)
 from airflow_provider_cams.testing.errors import CamsError
 
 API_VERSION = "2020-06-06"
@@ -67,8 +79,8 @@ STATUSES = ("DRAFT", "PUBLISHED", "DEPRECATED")  # the ones CAMS documents
 HEALTH_STATUSES = ("THROTTLED", "BLOCKED")
 ALL_STATUSES = STATUSES + HEALTH_STATUSES
 PUBLISHED_FAMILY = ("PUBLISHED", "THROTTLED", "BLOCKED")
-# What UpdateFlowJSONAsset does on a PUBLISHED (THROTTLED, BLOCKED) flow; CAMS documents neither.
-PUBLISHED_UPDATE_MODES = ("reject", "revert_to_draft")
+# What UpdateFlowJSONAsset does on a PUBLISHED (THROTTLED, BLOCKED) flow (PUBLISHED_UPDATE_MODES); CAMS
+# documents neither: a switch of the dialect (dialects.py).
 DEFAULT_PUBLISHED_UPDATE = "reject"
 MAX_FLOW_NAME = 200
 MAX_PAGE_SIZE = 100
@@ -120,7 +132,8 @@ class Flow:
     cust_space_id: str
     status: str = "DRAFT"
     endpoint_uri: str | None = None
-    file_path: str | None = None  # the URL the JSON was downloaded from (None for seeded JSON)
+    file_path: str | None = None  # the URL the JSON was (or, fetch_json="publish", will be) read from
+    pending_url: str | None = None  # fetch_json="publish": attached, downloaded at PublishFlow
     flow_json: FlowJson | None = None
     status_reason: str | None = None  # set_flow_status(reason=...), emulator-only
     preview_url: str | None = None
@@ -227,7 +240,9 @@ class FlowStore:
     """Thread-safe flow state. ``execute`` runs one action and returns its ``Data`` or raises CamsError.
 
     ``fetch(url) -> bytes`` downloads a FilePath (raising CamsError); ``json_url(flow_id) -> str`` is
-    where the emulator serves a flow's stored JSON (GetFlowJSONAssest's FilePath).
+    where the emulator serves a flow's stored JSON (GetFlowJSONAssest's FilePath). ``dialect`` says how
+    every undocumented refusal and behaviour is answered (``published_update``, when given, overrides
+    its switch of that name).
     """
 
     def __init__(
@@ -235,12 +250,15 @@ class FlowStore:
         require_flow_json: bool = True,
         clock: Callable[[], float] = time.time,
         *,
-        published_update: str = DEFAULT_PUBLISHED_UPDATE,
+        published_update: str | None = None,
         fetch: Callable[[str], bytes] | None = None,
         json_url: Callable[[str], str] | None = None,
+        dialect: Dialect | None = None,
     ) -> None:
         self.require_flow_json = require_flow_json
-        self.published_update = check_published_update(published_update)
+        self.dialect = dialect or dialect_named()
+        if published_update is not None:
+            self.published_update = published_update
         self._clock = clock
         self._fetch = fetch
         self._json_url = json_url or (lambda flow_id: f"/_emulator/flows/{flow_id}/json")
@@ -262,14 +280,32 @@ class FlowStore:
             "GetFlowPreviewUrl": self._preview_url,
         }
 
+    @property
+    def published_update(self) -> str:
+        return self.dialect.published_update
+
+    @published_update.setter
+    def published_update(self, mode: str) -> None:
+        self.dialect = self.dialect.with_switches(published_update=check_published_update(mode))
+
     def execute(self, action: str, account: str, params: Mapping[str, str]) -> Any:
-        """Validate the parameters, apply the action atomically and return the ``Data`` (or None)."""
+        """Validate the parameters, apply the action atomically and return the ``Data`` (or None).
+
+        Refusals are raised under the emulator's ``guess`` codes and answered in the dialect's."""
+        try:
+            return self._execute(action, account, params)
+        except CamsError as err:
+            raise self.dialect.translate(err) from None
+
+    def _execute(self, action: str, account: str, params: Mapping[str, str]) -> Any:
         for name in ACTIONS[action].required:
             if not params.get(name):
                 raise CamsError("MissingParameter", name=name)
         scope = _scope(account, params.get("CustSpaceId"))
         if action == "UpdateFlowJSONAsset":
             return self._update_json(scope, params)  # takes the lock itself, around the download
+        if action == "PublishFlow" and self.dialect.fetch_json == "publish":
+            self._fetch_pending(scope, params["FlowId"])  # takes the lock itself, around the download
         with self._lock:
             if action in self._scope_actions:
                 return self._scope_actions[action](scope, params)
@@ -283,10 +319,10 @@ class FlowStore:
     def _find(self, action: str, scope: Scope, flow_id: str) -> Flow:
         flow = self._flows.get(flow_id)
         if flow is None or _scope(flow.account, flow.cust_space_id) != scope:
-            raise CamsError("Flow.NotFound", flow_id=flow_id)
+            raise CamsError(NOT_FOUND, flow_id=flow_id)
         allowed = self._allowed(action)
         if allowed is not None and flow.status not in allowed:
-            raise CamsError("Flow.StatusNotSupport", flow_id=flow.flow_id, status=flow.status, action=action)
+            raise CamsError(WRONG_STATUS, flow_id=flow.flow_id, status=flow.status, action=action)
         return flow
 
     def _new_id(self) -> str:
@@ -330,7 +366,7 @@ class FlowStore:
     def _publish(self, flow: Flow, params: Mapping[str, str]) -> None:
         # ASSUMED: CAMS documents no error for publishing a flow without JSON; the emulator refuses it.
         if self.require_flow_json and flow.flow_json is None:
-            raise CamsError("Flow.JSONNotFound", flow_id=flow.flow_id)
+            raise CamsError(NO_JSON, flow_id=flow.flow_id)
         flow.set_status("PUBLISHED")
 
     def _deprecate(self, flow: Flow, params: Mapping[str, str]) -> None:
@@ -341,25 +377,51 @@ class FlowStore:
 
     def _json_asset(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
         # ASSUMED: no FilePath key at all before any JSON (the vendor's SDK omits None fields too).
-        if flow.flow_json is None:
+        if flow.flow_json is None and flow.pending_url is None:
             return {"FlowId": flow.flow_id}
+        if self.dialect.json_asset_url == "given" and flow.file_path:
+            return {"FlowId": flow.flow_id, "FilePath": flow.file_path}
+        if flow.flow_json is None:  # fetch_json="publish", not downloaded yet: only the given URL exists
+            return {"FlowId": flow.flow_id, "FilePath": flow.pending_url}
         return {"FlowId": flow.flow_id, "FilePath": self._json_url(flow.flow_id)}
 
-    def _update_json(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-        """Check, download OUTSIDE the lock (the URL may be this emulator), read, then apply under it."""
-        url = check_fetch_url(params["FilePath"])
-        flow_id = params["FlowId"]
-        with self._lock:
-            self._find("UpdateFlowJSONAsset", scope, flow_id)  # fail fast, before any download
+    def _download(self, url: str) -> FlowJson:
         if self._fetch is None:
             raise CamsError("Flow.JsonAssetUnreachable", file_path=url[:200], reason="No fetcher configured.")
-        parsed = read_flow_json(self._fetch(url))
+        return read_flow_json(self._fetch(url))
+
+    def _update_json(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
+        """Check, download OUTSIDE the lock (the URL may be this emulator), read, then apply under it.
+
+        With ``fetch_json="publish"`` only the URL is kept here; PublishFlow downloads it."""
+        url = check_fetch_url(params["FilePath"])
+        flow_id = params["FlowId"]
+        at_update = self.dialect.fetch_json == "update"
+        with self._lock:
+            self._find("UpdateFlowJSONAsset", scope, flow_id)  # fail fast, before any download
+        parsed = self._download(url) if at_update else None
         with self._lock:
             flow = self._find("UpdateFlowJSONAsset", scope, flow_id)  # it may have changed meanwhile
-            flow.file_path, flow.flow_json = url, parsed
+            flow.file_path = url
+            if parsed is not None:
+                flow.flow_json, flow.pending_url = parsed, None
+            else:
+                flow.pending_url = url
             if flow.status != "DRAFT":  # only reachable with published_update="revert_to_draft"
                 flow.set_status("DRAFT")
             return {"FlowId": flow.flow_id}
+
+    def _fetch_pending(self, scope: Scope, flow_id: str) -> None:
+        """fetch_json="publish": download a flow's attached URL (outside the lock) before PublishFlow."""
+        with self._lock:
+            url = self._find("PublishFlow", scope, flow_id).pending_url
+        if url is None:
+            return
+        parsed = self._download(url)
+        with self._lock:
+            flow = self._find("PublishFlow", scope, flow_id)
+            if flow.pending_url == url:  # not re-attached meanwhile
+                flow.flow_json, flow.pending_url = parsed, None
 
     def _preview_url(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
         """A fresh preview link each call, valid 30 days."""
@@ -444,6 +506,7 @@ def check_status(status: str) -> str:
 
 
 def check_published_update(mode: str) -> str:
+    """The mode if it is one of PUBLISHED_UPDATE_MODES, else a ValueError saying which are."""
     if mode not in PUBLISHED_UPDATE_MODES:
         modes = ", ".join(PUBLISHED_UPDATE_MODES)
         raise ValueError(f"published_update must be one of {modes}, got {mode!r:.40}")

@@ -69,6 +69,7 @@ def test_control_endpoints(emu: CamsEmulator) -> None:
         "rate_limit": 5.0,
         "require_flow_json": True,
         "published_update": "reject",
+        "dialect": "guess",
         "flows": 1,
         "requests": 2,
     }

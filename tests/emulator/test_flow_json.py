@@ -552,9 +552,10 @@ def test_cli_flags() -> None:
     defaults = build_parser().parse_args([])
     assert (defaults.require_flow_json, defaults.published_update, defaults.json_fetch_timeout) == (
         True,
-        "reject",
+        None,  # the dialect's (guess: reject)
         5.0,
     )
+    assert (defaults.dialect, defaults.dialect_switch) == ("guess", [])
     args = build_parser().parse_args(
         ["--no-require-flow-json", "--published-update", "revert_to_draft", "--json-fetch-timeout", "2"]
     )
