@@ -57,6 +57,32 @@ _ROOT = Path(__file__).resolve().parent.parent
 NOT_VERSION_SENSITIVE = frozenset({"test_ambiguous_failures_converge"})
 
 
+# Emulator dialects (airflow_provider_cams.testing.dialects) a suite runs under when it opts in with
+# ``pytestmark = pytest.mark.cams_dialects()`` (or names its own: ``cams_dialects("guess", "contrary")``):
+# each test then runs once per dialect, and the ``cams_dialect`` fixture (which ``emulator`` in
+# tests/provider/conftest.py uses) gives the dialect's name. Unmarked tests get "guess".
+SUITE_DIALECTS = ("guess", "renamed")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "cams_dialects(*names): run once per emulator dialect (default: guess and renamed)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("cams_dialects")
+    if marker is not None and "cams_dialect" in metafunc.fixturenames:
+        names = marker.args or SUITE_DIALECTS
+        metafunc.parametrize("cams_dialect", names, indirect=True, ids=[f"dialect-{n}" for n in names])
+
+
+@pytest.fixture
+def cams_dialect(request: pytest.FixtureRequest) -> str:
+    """The emulator dialect this test runs under: "guess" unless its suite opted into cams_dialects."""
+    return str(getattr(request, "param", "guess"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         where = item.path.resolve().relative_to(_ROOT).as_posix()

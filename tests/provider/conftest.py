@@ -14,8 +14,9 @@ SK = "it-secret-Zq9!x"
 
 
 @pytest.fixture
-def emulator(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    with CamsEmulator(access_key_id=AK, access_key_secret=SK) as emu:
+def emulator(airflow_db: str, cams_dialect: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
+    """A started emulator in the test's dialect (see ``cams_dialect``) and ``cams_default`` pointing at it."""
+    with CamsEmulator(access_key_id=AK, access_key_secret=SK, dialect=cams_dialect) as emu:
         monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emu.connection_uri_json())
         yield emu
 
