@@ -7,8 +7,9 @@ only from a round that found CAMS as wanted and wrote nothing, so what it report
 when it last looked. The rules every overlapping deployment of the same name follows:
 
 - The **newest** live flow (DRAFT, PUBLISHED or THROTTLED) is the current one. ASSUMED (CAMS documents
-  no order): FlowIds grow. Older live flows are retired (PUBLISHED deprecated, DRAFT deleted) once the
-  newest is PUBLISHED with the wanted content, so two overlapping runs end with one PUBLISHED flow.
+  no order, and FlowIds are not ordered): ListFlow lists flows in creation order, oldest first.
+  Older live flows are retired (PUBLISHED deprecated, DRAFT deleted) once the newest is PUBLISHED with
+  the wanted content, so overlapping runs end with one PUBLISHED flow.
 - A newest DRAFT that this run did not create or write to belongs to another deployment under way (or
   one that stopped half way): it is waited for, never written to blindly; this run's own older drafts
   are deleted. After the wait the task fails with :class:`DeploymentContention` (Airflow retries it);
@@ -172,7 +173,7 @@ class FlowDeployer:
     def _flows_named(self, spec: FlowSpec, run: _Run) -> list[_Flow]:
         """Every flow with exactly this name, newest first."""
         flows = []
-        for item in self.hook.list_flows(spec.name, spec.cust_space_id):
+        for item in reversed(self.hook.list_flows(spec.name, spec.cust_space_id)):  # ASSUMED order: see above
             if item.get("FlowName") != spec.name:  # ListFlow's filter is not documented as exact
                 continue
             data = self._read(FlowRef(str(item["FlowId"]), spec.cust_space_id), spec.name)
@@ -190,7 +191,7 @@ class FlowDeployer:
                 f"({blocked[0].data.get('StatusReason') or 'no reason given'}): its data endpoint failed "
                 "health checks. Fix the endpoint, then deprecate the flow and deploy again.",
             )
-        return sorted(flows, key=lambda f: _order(f.flow_id), reverse=True)
+        return flows
 
     def _read(self, ref: FlowRef, name: str | None) -> dict[str, Any] | None:
         """GetFlow's Data, or None when the flow is gone (deleted by an overlapping run): a refused
@@ -506,7 +507,3 @@ def _sha256_in_url(url: str | None) -> str | None:
         if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
             return digest
     return None
-
-
-def _order(flow_id: str) -> tuple[int, str]:
-    return (int(flow_id), "") if flow_id.isdigit() else (0, flow_id)

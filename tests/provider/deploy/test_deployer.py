@@ -7,7 +7,12 @@ are what the store served.
 from __future__ import annotations
 
 import json
+import logging
+import subprocess
+import sys
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,45 +24,9 @@ from airflow_provider_cams.testing import CamsEmulator
 from tests.dag_helpers import run_dag, ti_states, xcom
 from tests.harness.object_store import LocalS3
 from tests.provider.conftest import dag_kwargs
+from tests.provider.deploy.conftest import FLOWS, deploy, live, sha, writes
 
-FLOWS = Path(__file__).resolve().parents[3] / "example_dags" / "flows"
-BUCKET = "whatsapp-flows"
-WRITES = ("CreateFlow", "ModifyFlow", "UpdateFlowJSONAsset", "PublishFlow", "DeprecateFlow", "DeleteFlow")
-
-
-@pytest.fixture
-def s3(local_s3: LocalS3) -> LocalS3:
-    return local_s3
-
-
-@pytest.fixture
-def store(flow_store: str) -> str:
-    return flow_store
-
-
-def deploy(flow_json: Any, bucket: str, **kwargs: Any) -> Any:
-    """Run a one-task DAG that deploys ``flow_json``; returns the DagRun."""
-    if isinstance(flow_json, str) and not flow_json.startswith("{"):
-        kwargs.setdefault("flow_json_root", str(Path(flow_json).parent))  # the test's DAG file is elsewhere
-    with DAG(f"deploy_{uuid.uuid4().hex[:10]}", **dag_kwargs()) as dag:
-        DeployFlowOperator(
-            task_id="deploy",
-            flow_name=kwargs.pop("flow_name", "signup"),
-            categories=kwargs.pop("categories", ["SIGN_UP"]),
-            flow_json=flow_json,
-            json_store=f"s3://{bucket}/flows/",
-            json_store_conn_id="flow_store",
-            **kwargs,
-        )
-    return run_dag(dag)
-
-
-def writes(emulator: CamsEmulator, since: int = 0) -> list[str]:
-    return [r.action for r in emulator.requests()[since:] if r.action in WRITES]
-
-
-def live(emulator: CamsEmulator) -> dict[str, dict[str, Any]]:
-    return {fid: f for fid, f in emulator.flows().items() if f["Status"] != "DEPRECATED"}
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_first_run_creates_hosts_attaches_and_publishes(
@@ -90,6 +59,7 @@ def test_unchanged_rerun_only_reads_and_uploads_nothing(
     assert s3.uploads(store) == 1
 
 
+@pytest.mark.cams_dialects()  # the wrong-status refusal also under a code never seen, as HTTP 200
 @pytest.mark.parametrize(("behaviour", "action"), [("revert_to_draft", "updated"), ("reject", "replaced")])
 def test_changed_file_leaves_one_current_published_flow(
     emulator: CamsEmulator, s3: LocalS3, store: str, tmp_path: Path, behaviour: str, action: str
@@ -193,3 +163,127 @@ def test_ambiguous_failures_converge(
         "CreateFlow",
         "PublishFlow",
     ]
+
+
+# --------------------------------------------------------------------- overlapping deployments
+def deploy_direct(name: str, content: bytes, bucket: str, attempts: int = 3) -> dict[str, Any]:
+    """One deployment with its own hook, as a task would run it; a DeploymentContention is retried the
+    way Airflow retries the task (``take_over_drafts`` on the retry)."""
+    from airflow_provider_cams.deploy.deployer import DeploymentContention, FlowDeployer, FlowSpec
+    from airflow_provider_cams.deploy.json_store import JsonStore
+    from airflow_provider_cams.deploy.results import deployment_to_xcom
+    from airflow_provider_cams.flowjson.source import source_from_content
+    from airflow_provider_cams.hooks.cams import CamsHook
+
+    hook = CamsHook()
+    spec = FlowSpec(name, ["SIGN_UP"], None, hook.cust_space(None), source_from_content(content))
+    store = JsonStore(f"s3://{bucket}/race/", "flow_store")
+    for attempt in range(attempts):
+        deployer = FlowDeployer(
+            hook, store, logging.getLogger(f"race.{name}"), take_over_drafts=attempt > 0, poll_interval=0.1
+        )
+        try:
+            return deployment_to_xcom(deployer.deploy(spec))
+        except DeploymentContention:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def race(name: str, contents: list[bytes], bucket: str) -> list[dict[str, Any]]:
+    """Start one deployment per content at the same instant (threads, each with its own hook)."""
+    start = threading.Barrier(len(contents))
+
+    def one(content: bytes) -> dict[str, Any]:
+        start.wait()
+        return deploy_direct(name, content, bucket)
+
+    with ThreadPoolExecutor(len(contents)) as pool:
+        return list(pool.map(one, contents))
+
+
+def assert_one_current(emulator: CamsEmulator, name: str, contents: list[bytes]) -> str:
+    """Exactly one live flow of the name, PUBLISHED, holding one of the contents; returns its id."""
+    current = live(emulator, name)
+    assert len(current) == 1, {fid: f["Status"] for fid, f in current.items()}
+    [(flow_id, flow)] = current.items()
+    assert flow["Status"] == "PUBLISHED"
+    assert emulator.flow_json(flow_id) in contents
+    return flow_id
+
+
+def assert_truthful(emulator: CamsEmulator, flow_id: str, results: list[dict[str, Any]]) -> None:
+    """Every result names the flow CAMS holds, its status and the content CAMS serves for it."""
+    held = sha(emulator.flow_json(flow_id))
+    for result in results:
+        assert (result["flow_id"], result["status"], result["sha256"]) == (flow_id, "PUBLISHED", held), result
+
+
+def signup(title: str) -> bytes:
+    flow = json.loads((FLOWS / "signup.json").read_text())
+    flow["screens"][0]["title"] = title
+    return json.dumps(flow, indent=2).encode()
+
+
+@pytest.mark.cams_dialects()
+@pytest.mark.parametrize(
+    ("scenario", "behaviour"), [("first", "reject"), ("changed", "reject"), ("changed", "revert_to_draft")]
+)
+def test_two_overlapping_deployments_leave_one_published_flow(
+    emulator: CamsEmulator, store: str, scenario: str, behaviour: str
+) -> None:
+    """The issue's race (threads: 8 of 8 ended with two PUBLISHED flows), 10 times in a row."""
+    emulator.set_rate_limit(None)  # the race, not the throttle, is under test
+    emulator.set_published_update(behaviour)
+    v1, v2 = signup("Join us"), signup("Join us (v2)")
+    for rep in range(10):
+        name = f"race-{scenario}-{rep}"
+        if scenario == "changed":
+            deploy_direct(name, v1, store)
+        results = race(name, [v2, v2], store)
+        flow_id = assert_one_current(emulator, name, [v2])
+        assert_truthful(emulator, flow_id, results)
+        assert {r["action"] for r in results} <= {"created", "updated", "replaced", "unchanged"}
+        assert any(r["action"] != "unchanged" for r in results), results
+
+
+def test_overlapping_deployments_of_different_contents_converge(emulator: CamsEmulator, store: str) -> None:
+    """Two runs with different files at once: one PUBLISHED flow holding one of them; the run that
+    succeeds last reports what CAMS holds."""
+    emulator.set_rate_limit(None)
+    contents = [signup("Join us (a)"), signup("Join us (b)")]
+    for rep in range(3):
+        name = f"race-different-{rep}"
+        deploy_direct(name, signup("Join us"), store)
+        results = race(name, contents, store)
+        flow_id = assert_one_current(emulator, name, contents)
+        assert sha(emulator.flow_json(flow_id)) in {r["sha256"] for r in results}
+
+
+def test_two_processes_deploying_at_once_converge(emulator: CamsEmulator, store: str, tmp_path: Path) -> None:
+    """Two OS processes (as two workers would run two DAG runs' tasks) deploy a changed JSON at once."""
+    emulator.set_rate_limit(None)
+    v1, v2 = signup("Join us"), signup("Join us (v2)")
+    emulator.set_published_update("reject")  # the replacement path: the longest race window
+    deploy_direct("race-processes", v1, store)
+    for scenario, content in (("changed", v2),):
+        path = tmp_path / f"{scenario}.json"
+        path.write_bytes(content)
+        go = tmp_path / f"go-{scenario}"
+        code = (
+            "import json, os, sys, time\n"
+            "from tests.provider.deploy.test_deployer import deploy_direct\n"
+            f"while not os.path.exists({str(go)!r}): time.sleep(0.01)\n"
+            f"content = open({str(path)!r}, 'rb').read()\n"
+            f"print(json.dumps(deploy_direct('race-processes', content, {store!r})))\n"
+        )
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, cwd=str(ROOT), text=True)
+            for _ in range(2)
+        ]
+        go.touch()  # both start their deployment once both are up
+        outs = [p.communicate(timeout=300)[0] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outs
+        results = [json.loads(out.strip().splitlines()[-1]) for out in outs]
+        flow_id = assert_one_current(emulator, "race-processes", [content])
+        assert_truthful(emulator, flow_id, results)
