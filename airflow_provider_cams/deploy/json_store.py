@@ -180,20 +180,26 @@ def parse_store_url(url: Any) -> tuple[str, str, str]:
             "only s3:// can "
             f"give CAMS a signed URL here, e.g. {example}.{hint}"
         )
+    shown = redact_url(url)
+    if "@" in parts.netloc:
+        raise CamsConfigError(
+            f"json_store {shown!r} carries credentials in the URL; put them in the Amazon connection "
+            "(json_store_conn_id) and write the store as " + example + "."
+        )
     bucket = parts.netloc
     if not bucket:
-        raise CamsConfigError(f"json_store {url!r} names no bucket; write it as {example}.")
+        raise CamsConfigError(f"json_store {shown!r} names no bucket; write it as {example}.")
     if not _BUCKET.match(bucket):
         raise CamsConfigError(
-            f"json_store {url!r}: {bucket!r} is not a bucket name (3-63 lowercase letters, "
+            f"json_store {shown!r}: {bucket!r} is not a bucket name (3-63 lowercase letters, "
             "digits, '.' and '-', "
             "no credentials or port)."
         )
     if parts.query or parts.fragment:
-        raise CamsConfigError(f"json_store {redact_url(url)!r} must not have a query or fragment.")
+        raise CamsConfigError(f"json_store {shown!r} must not have a query or fragment.")
     prefix = parts.path.strip("/")
     if ".." in prefix.split("/"):
-        raise CamsConfigError(f"json_store {url!r}: the prefix must not contain '..'.")
+        raise CamsConfigError(f"json_store {shown!r}: the prefix must not contain '..'.")
     return f"s3://{bucket}/{prefix + '/' if prefix else ''}", bucket, prefix + "/" if prefix else ""
 
 
