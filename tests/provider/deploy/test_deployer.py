@@ -166,7 +166,9 @@ def test_ambiguous_failures_converge(
 
 
 # --------------------------------------------------------------------- overlapping deployments
-def deploy_direct(name: str, content: bytes, bucket: str, attempts: int = 3) -> dict[str, Any]:
+def deploy_direct(
+    name: str, content: bytes, bucket: str, attempts: int = 3, retried: bool = False
+) -> dict[str, Any]:
     """One deployment with its own hook, as a task would run it; a DeploymentContention is retried the
     way Airflow retries the task (``take_over_drafts`` on the retry)."""
     from airflow_provider_cams.deploy.deployer import DeploymentContention, FlowDeployer, FlowSpec
@@ -180,7 +182,11 @@ def deploy_direct(name: str, content: bytes, bucket: str, attempts: int = 3) -> 
     store = JsonStore(f"s3://{bucket}/race/", "flow_store")
     for attempt in range(attempts):
         deployer = FlowDeployer(
-            hook, store, logging.getLogger(f"race.{name}"), take_over_drafts=attempt > 0, poll_interval=0.1
+            hook,
+            store,
+            logging.getLogger(f"race.{name}"),
+            take_over_drafts=retried or attempt > 0,
+            poll_interval=0.1,
         )
         try:
             return deployment_to_xcom(deployer.deploy(spec))
@@ -287,3 +293,38 @@ def test_two_processes_deploying_at_once_converge(emulator: CamsEmulator, store:
         results = [json.loads(out.strip().splitlines()[-1]) for out in outs]
         flow_id = assert_one_current(emulator, "race-processes", [content])
         assert_truthful(emulator, flow_id, results)
+
+
+# --------------------------------------------------------------------- CAMS could not download the JSON
+UNREACHABLE = {
+    "code": "Flow.JsonAssetUnreachable",
+    "http_status": 400,
+    "message": "Could not GET https://bucket.example/x.json?X-Amz-Credential=AKIDSECRET&X-Amz-Signature=SIGSECRET",
+}
+
+
+def test_an_unreachable_json_is_attached_again_with_a_fresh_url(emulator: CamsEmulator, store: str) -> None:
+    emulator.set_rate_limit(None)
+    emulator.faults.add("error", action="UpdateFlowJSONAsset", **UNREACHABLE)
+    result = deploy_direct("unreachable-once", signup("Join us"), store, attempts=1)
+    assert (result["action"], result["status"]) == ("created", "PUBLISHED")
+    assert len(emulator.requests("UpdateFlowJSONAsset")) == 2  # the second with a URL signed again
+
+
+def test_an_unreachable_json_twice_is_left_to_airflow_retries_without_secrets(
+    emulator: CamsEmulator, store: str
+) -> None:
+    from airflow_provider_cams.exceptions import CamsError
+    from airflow_provider_cams.utils.compat import AirflowFailException
+
+    emulator.set_rate_limit(None)
+    emulator.faults.add("error", action="UpdateFlowJSONAsset", times=2, **UNREACHABLE)
+    with pytest.raises(CamsError) as caught:
+        deploy_direct("unreachable-twice", signup("Join us"), store, attempts=1)
+    text = str(caught.value)
+    assert not isinstance(caught.value, AirflowFailException)  # the task's retry signs a new URL
+    assert "Flow.JsonAssetUnreachable" in text and "HTTP 400" in text and "RequestId" in text
+    assert "SIGSECRET" not in text and "AKIDSECRET" not in text and "X-Amz" not in text
+    # The task's next try (a new signed URL) finishes its DRAFT.
+    result = deploy_direct("unreachable-twice", signup("Join us"), store, retried=True)
+    assert (result["action"], result["status"]) == ("created", "PUBLISHED")
