@@ -45,12 +45,12 @@ from airflow_provider_cams.exceptions import (
     CamsTransientError,
     needs_explaining,
 )
+from airflow_provider_cams.flowjson.source import FlowSource  # the task has loaded it already
 from airflow_provider_cams.hooks.cams import FlowRef
 from airflow_provider_cams.vendor.actions import LIVE_STATUSES, PUBLISHED_STATUSES
 
 if TYPE_CHECKING:
     from airflow_provider_cams.deploy.json_store import JsonStore
-    from airflow_provider_cams.flowjson.source import FlowSource
     from airflow_provider_cams.hooks.cams import CamsHook
 
 MAX_ROUNDS = 12

@@ -70,7 +70,8 @@ class JsonStore:
     # ----------------------------------------------------------------- checks before any CAMS write
     def check(self) -> None:
         """The connection exists and is an Amazon one, the S3 filesystem is installed, the bucket is
-        there and readable. Raises :class:`CamsConfigError` saying what to fix."""
+        there and readable. Raises :class:`~airflow_provider_cams.exceptions.CamsConfigError` saying what
+        to fix."""
         if self._checked:
             return
         if self.conn_id is not None:
@@ -122,9 +123,9 @@ class JsonStore:
                 f"Could not host the Flow JSON at {location!r} (connection {self.conn_id!r}): "
                 f"{_describe(exc)}"
             ) from None
-        return HostedJson(self.sign(path), location, uploaded)
+        return HostedJson(self._sign(path), location, uploaded)
 
-    def sign(self, path: ObjectStoragePath) -> str:
+    def _sign(self, path: ObjectStoragePath) -> str:
         """A fresh time-limited URL for ``path``, registered with the secrets masker."""
         try:
             signed = str(path.fs.sign(path.path, expiration=self.url_expiry))

@@ -33,7 +33,7 @@ class FlowSourceError(ValueError):
 
 def source_from_content(flow_json: str | bytes | Mapping[str, Any]) -> FlowSource:
     """A Flow JSON given as content: JSON text or bytes (hosted as given) or a dict (one canonical
-    encoding), taken verbatim and checked. Raises :class:`FlowJsonInvalid` with every error found."""
+    encoding), taken verbatim and checked. Raises ``FlowJsonInvalid`` with every error found."""
     if isinstance(flow_json, Mapping):
         content = json.dumps(flow_json, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
         origin = "<dict>"
@@ -53,7 +53,7 @@ def source_from_path(
 ) -> FlowSource:
     """A Flow JSON file, checked. A relative path is resolved against ``base_dir`` (the DAG file's
     folder); the file must stay inside ``root`` (default ``base_dir``) once ``..`` and symlinks are
-    resolved. Raises :class:`FlowSourceError` for a bad path, :class:`FlowJsonInvalid` for bad JSON."""
+    resolved. Raises :class:`FlowSourceError` for a bad path, ``FlowJsonInvalid`` for bad JSON."""
     if not isinstance(flow_json, str) or not flow_json.strip():
         raise FlowSourceError(
             f"flow_json must be a path to a .json file, a dict or JSON text, got {type(flow_json).__name__} "
