@@ -154,6 +154,8 @@ class FlowDeployer:
                 if newest.flow_id not in run.mine and not self._may_finish(spec, newest):
                     self._wait_for_other(spec, run, newest, older)
                     continue
+                if not spec.publish and self._holds(spec, newest):
+                    return self._result(spec, run, newest)  # publish=False: a DRAFT with the JSON is the goal
                 self._finish_draft(spec, run, newest)
                 continue
             if not self._holds(spec, newest):

@@ -167,7 +167,7 @@ def test_ambiguous_failures_converge(
 
 # --------------------------------------------------------------------- overlapping deployments
 def deploy_direct(
-    name: str, content: bytes, bucket: str, attempts: int = 3, retried: bool = False
+    name: str, content: bytes, bucket: str, attempts: int = 3, retried: bool = False, publish: bool = True
 ) -> dict[str, Any]:
     """One deployment with its own hook, as a task would run it; a DeploymentContention is retried the
     way Airflow retries the task (``take_over_drafts`` on the retry)."""
@@ -178,7 +178,7 @@ def deploy_direct(
     from airflow_provider_cams.hooks.cams import CamsHook
 
     hook = CamsHook()
-    spec = FlowSpec(name, ["SIGN_UP"], None, hook.cust_space(None), source_from_content(content))
+    spec = FlowSpec(name, ["SIGN_UP"], None, hook.cust_space(None), source_from_content(content), publish)
     store = JsonStore(f"s3://{bucket}/race/", "flow_store")
     for attempt in range(attempts):
         deployer = FlowDeployer(
@@ -328,3 +328,14 @@ def test_an_unreachable_json_twice_is_left_to_airflow_retries_without_secrets(
     # The task's next try (a new signed URL) finishes its DRAFT.
     result = deploy_direct("unreachable-twice", signup("Join us"), store, retried=True)
     assert (result["action"], result["status"]) == ("created", "PUBLISHED")
+
+
+def test_publish_false_leaves_a_draft_holding_the_json(emulator: CamsEmulator, store: str) -> None:
+    emulator.set_rate_limit(None)
+    result = deploy_direct("draft-only", signup("Join us"), store, attempts=1, publish=False)
+    [(flow_id, flow)] = live(emulator, "draft-only").items()
+    assert (result["flow_id"], result["status"], flow["Status"]) == (flow_id, "DRAFT", "DRAFT")
+    assert result["sha256"] == sha(emulator.flow_json(flow_id))
+    seen = len(emulator.requests())
+    again = deploy_direct("draft-only", signup("Join us"), store, attempts=1, publish=False)
+    assert (again["action"], writes(emulator, seen)) == ("unchanged", [])
