@@ -208,7 +208,10 @@ class FlowDeployer:
             raise
 
     def _content_of(self, flow: _Flow) -> str | None:
-        """The SHA-256 of the JSON CAMS holds for the flow (read once per round), None when it has none."""
+        """The SHA-256 of the JSON CAMS holds for the flow (read once per round), None when it has none.
+
+        ASSUMED (undocumented): CAMS serves back the bytes it was given, so equal hashes mean equal
+        content (a CAMS that re-encoded the JSON would make every run an update)."""
         if not flow.content_read:
             url = (self.hook.get_flow_json_asset(flow.ref).get("Data") or {}).get("FilePath")
             flow.sha256 = _sha256_in_url(url) or (self._hash_of(flow, url) if url else None)
