@@ -339,3 +339,20 @@ def test_publish_false_leaves_a_draft_holding_the_json(emulator: CamsEmulator, s
     seen = len(emulator.requests())
     again = deploy_direct("draft-only", signup("Join us"), store, attempts=1, publish=False)
     assert (again["action"], writes(emulator, seen)) == ("unchanged", [])
+
+
+@pytest.mark.parametrize("http", [400, 200])
+@pytest.mark.parametrize("behaviour", ["reject", "revert_to_draft"])
+@pytest.mark.parametrize("dialect", ["renamed", "contrary"])
+def test_a_changed_json_deploys_whatever_code_and_form_the_refusal_takes(
+    emulator: CamsEmulator, store: str, dialect: str, behaviour: str, http: int
+) -> None:
+    """The issue's first defect: a never-seen wrong-status code, as HTTP 400 and as HTTP 200."""
+    emulator.set_rate_limit(None)
+    emulator.set_dialect(dialect, wrong_status_http=http, published_update=behaviour)
+    name = f"changed-{dialect}-{behaviour}-{http}"
+    deploy_direct(name, signup("Join us"), store, attempts=1)
+    result = deploy_direct(name, signup("Join us (v2)"), store, attempts=1)
+    flow_id = assert_one_current(emulator, name, [signup("Join us (v2)")])
+    assert_truthful(emulator, flow_id, [result])
+    assert result["action"] == ("replaced" if behaviour == "reject" else "updated")
