@@ -79,7 +79,7 @@ def run_strategy(
     if dag_id == "qps_deploy":  # flows = sub-customers; the floor is what their calls need at the limit
         conf: dict[str, Any] = {
             "cust_space_ids": [f"cams-sub-{i:04d}" for i in range(flows)],
-            "flow_json": str(FLOW_JSON),
+            "flow_json": FLOW_JSON.read_text(),  # the content: a path must stay inside the DAG's folder
             "json_store": store,
         }
     else:

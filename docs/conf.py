@@ -71,6 +71,9 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(collections\.abc|typing|enum|datetime|pathlib|logging|_pytest|pytest)\..*"),
     # The SDK client appears as a bare name in the Transport signature (imported for type checking).
     (r"py:class", r"Client"),
+    # Airflow's task Context, named bare where a hint cannot be evaluated (hook types imported for type
+    # checking only, so that importing an operator stays cheap).
+    (r"py:class", r"Context"),
     # Sphinx 8 (Python 3.10) also renders Airflow's own annotation of operator_extra_links.
     (r"py:class", r"BaseOperatorLink"),
     # show-inheritance names this private base class of the two extra links; it is not part of the API.

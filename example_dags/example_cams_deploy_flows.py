@@ -5,6 +5,9 @@ object store under its content hash, and makes CAMS match it: a new file creates
 a changed file updates (or replaces) it, an unchanged file only reads. Set the Airflow Variable
 ``cams_flow_store`` to your bucket (``s3://bucket/prefix/``; Alibaba OSS through its S3-compatible
 endpoint) and the ``flow_store`` connection to its credentials.
+
+``max_active_runs=1``: overlapping runs are safe (they converge on one PUBLISHED flow per file, see the
+flows-as-code docs), but a second run that starts while the first is still deploying only waits for it.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ with DAG(
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    max_active_runs=1,
     default_args={"pool": "cams_default", "retries": 2},
     tags=["cams", "example", "flows-as-code"],
 ) as dag:

@@ -27,43 +27,77 @@ class FlowSource:
     origin: str
 
 
-def load_flow_json(
-    flow_json: str | bytes | Mapping[str, Any], base_dir: str | Path | None = None
-) -> FlowSource:
-    """Read and validate a Flow JSON given as a path to a ``.json`` file, a dict, or JSON text.
+class FlowSourceError(ValueError):
+    """A ``flow_json`` argument that names no readable Flow JSON, or one outside its allowed folder."""
 
-    A relative path is resolved against ``base_dir`` (the DAG file's folder). Raises
-    :class:`FlowJsonInvalid` with every error found, or :class:`ValueError` when the file is missing.
-    """
+
+def source_from_content(flow_json: str | bytes | Mapping[str, Any]) -> FlowSource:
+    """A Flow JSON given as content: JSON text or bytes (hosted as given) or a dict (one canonical
+    encoding), taken verbatim and checked. Raises ``FlowJsonInvalid`` with every error found."""
     if isinstance(flow_json, Mapping):
         content = json.dumps(flow_json, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
         origin = "<dict>"
     elif isinstance(flow_json, bytes):
         content, origin = flow_json, "<bytes>"
-    elif isinstance(flow_json, str) and flow_json.lstrip().startswith("{"):
+    elif isinstance(flow_json, str):
         content, origin = flow_json.encode("utf-8"), "<string>"
-    elif isinstance(flow_json, str) and flow_json.strip():
-        path = Path(flow_json)
-        if not path.is_absolute() and base_dir is not None:
-            path = Path(base_dir) / path
-        if path.suffix.lower() != ".json":
-            raise ValueError(
-                f"flow_json {flow_json!r} is neither JSON text nor a path to a .json file; pass the path of "
-                "the Flow JSON file (relative to the DAG file's folder), a dict, or the JSON text."
-            )
-        if not path.is_file():
-            raise ValueError(
-                f"flow_json file {str(path)!r} does not exist (relative paths are resolved against the DAG "
-                "file's folder); check the path and that the file is deployed next to the DAG."
-            )
-        content, origin = path.read_bytes(), str(path)
     else:
-        raise ValueError(
+        raise FlowSourceError(
+            f"flow_json must be a path to a .json file, a dict or JSON text, got {type(flow_json).__name__}."
+        )
+    return _checked(content, origin)
+
+
+def source_from_path(
+    flow_json: str, base_dir: str | Path | None = None, root: str | Path | None = None
+) -> FlowSource:
+    """A Flow JSON file, checked. A relative path is resolved against ``base_dir`` (the DAG file's
+    folder); the file must stay inside ``root`` (default ``base_dir``) once ``..`` and symlinks are
+    resolved. Raises :class:`FlowSourceError` for a bad path, ``FlowJsonInvalid`` for bad JSON."""
+    if not isinstance(flow_json, str) or not flow_json.strip():
+        raise FlowSourceError(
             f"flow_json must be a path to a .json file, a dict or JSON text, got {type(flow_json).__name__} "
             f"{flow_json!r:.60}."
         )
+    path = _confined(flow_json, base_dir, root)
+    return _checked(path.read_bytes(), str(path))
+
+
+def _checked(content: bytes, origin: str) -> FlowSource:
     flow = check_flow_json(content)
     return FlowSource(content, flow, hashlib.sha256(content).hexdigest(), origin)
+
+
+def _confined(flow_json: str, base_dir: str | Path | None, root: str | Path | None) -> Path:
+    """The file a path names, refused unless it is a ``.json`` file inside ``root`` (or ``base_dir``)."""
+    path = Path(flow_json)
+    if not path.is_absolute():
+        if base_dir is None:
+            raise FlowSourceError(
+                f"flow_json {flow_json!r} is a relative path but there is no DAG file to resolve it against; "
+                "pass an absolute path inside flow_json_root, or the JSON itself."
+            )
+        path = Path(base_dir) / path
+    if path.suffix.lower() != ".json":
+        raise FlowSourceError(
+            f"flow_json {flow_json!r} is neither JSON text nor a path to a .json file; pass the path of "
+            "the Flow JSON file (relative to the DAG file's folder), a dict, or the JSON text."
+        )
+    allowed = Path(root if root is not None else base_dir or path.parent).resolve()
+    real = path.resolve()
+    if not real.is_relative_to(allowed):
+        raise FlowSourceError(
+            f"flow_json {flow_json!r} resolves to {str(real)!r}, outside {str(allowed)!r}: "
+            "Flow JSON files must "
+            "stay inside the DAG's folder (or flow_json_root); '..', absolute paths elsewhere and symlinks "
+            "that leave it are refused."
+        )
+    if not real.is_file():
+        raise FlowSourceError(
+            f"flow_json file {str(path)!r} does not exist (relative paths are resolved against the DAG "
+            "file's folder); check the path and that the file is deployed next to the DAG."
+        )
+    return real
 
 
 def check_endpoint(source: FlowSource, endpoint_uri: str | None) -> None:

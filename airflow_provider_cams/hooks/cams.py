@@ -10,7 +10,6 @@ The SDK is imported when the first client is built, never at module import, so D
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from airflow_provider_cams.exceptions import (
 )
 from airflow_provider_cams.hooks.connection import CamsConnectionSettings, raw_extra
 from airflow_provider_cams.hooks.observed import Observation, is_listed, observe
+from airflow_provider_cams.hooks.refs import FlowRef
 from airflow_provider_cams.hooks.results import Body, FlowCreated, FlowDeleted, FlowTransition
 from airflow_provider_cams.hooks.transport import (
     DEFAULT_INITIAL_WAIT,
@@ -51,23 +51,8 @@ from airflow_provider_cams.vendor.actions import PUBLISHED_STATUSES, STATUS_TRAN
 if TYPE_CHECKING:
     from alibabacloud_tea_openapi.client import Client
 
-__all__ = ["Body", "CamsHook", "FlowRef"]
-
-
-@dataclass(frozen=True)
-class FlowRef:
-    """A checked reference to one flow: its id and the CustSpaceId to send (None: the account's own).
-
-    Made by :meth:`CamsHook.flow_ref`; hook methods accept it instead of a raw id, so a value checked
-    once at the boundary is not checked again on the way down.
-    """
-
-    flow_id: str
-    cust_space_id: str | None
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return {"FlowId": self.flow_id, "CustSpaceId": self.cust_space_id}
+# FlowRef is defined (and documented) in hooks/refs.py; importing it from here keeps working.
+__all__ = ["Body", "CamsHook"]
 
 
 class CamsHook(BaseHook):
@@ -274,7 +259,7 @@ class CamsHook(BaseHook):
     def flow_ref(
         self, flow_id: str | FlowRef, cust_space_id: str | None = None, *, param: str = "flow_id"
     ) -> FlowRef:
-        """Check a flow id and its CustSpaceId once; a :class:`FlowRef` passes through as it is.
+        """Check a flow id and its CustSpaceId once; a :class:`~airflow_provider_cams.hooks.refs.FlowRef` passes through as it is.
 
         ``param`` names the argument in the error, e.g. ``flow_ids[3]``.
         """
@@ -291,40 +276,31 @@ class CamsHook(BaseHook):
         cust_space_id: str | None = None,
         *,
         reuse_existing: bool = False,
+        ignore: Collection[str] = (),
     ) -> FlowCreated:
         """CreateFlow, without ever making a duplicate.
 
         The flow name is what identifies a flow across retries. After an ambiguous failure, and
         before the first attempt when ``reuse_existing`` (operators set it on task retries), the hook
         looks for a flow with this exact name and categories: one match is reused (``reused=True``)
-        instead of creating a duplicate; several matches fail with their ids.
+        instead of creating a duplicate; several matches fail with their ids. Flows in ``ignore``
+        (ones the caller already knows, e.g. the flow a deployment replaces) are never reused.
         """
-        return self._create(
-            check_name("flow_name", flow_name),
-            check_categories("categories", categories),
-            check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
-            self.cust_space(cust_space_id),
-            reuse_existing=reuse_existing,
-        )
-
-    def _create(
-        self,
-        name: str,
-        cats: list[str],
-        endpoint_uri: str | None,
-        space: str | None,
-        *,
-        reuse_existing: bool,
-        ignore: Collection[str] = (),
-    ) -> FlowCreated:
-        """CreateFlow with checked arguments; flows in ``ignore`` (known older ones) are never reused."""
-        params = {"FlowName": name, "Categories": cats, "EndpointUri": endpoint_uri, "CustSpaceId": space}
+        name = check_name("flow_name", flow_name)
+        cats = check_categories("categories", categories)
+        space = self.cust_space(cust_space_id)
+        params = {
+            "FlowName": name,
+            "Categories": cats,
+            "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
+            "CustSpaceId": space,
+        }
 
         def existing() -> FlowCreated | None:
             # ListFlow's name filter may match more than the exact name (undocumented): check here.
             matches = [
                 f
-                for f in self._list_flows(name, space, 100)
+                for f in self.list_flows(name, space)
                 if f.get("FlowName") == name
                 and sorted(f.get("Categories") or []) == sorted(cats)
                 and str(f.get("FlowId")) not in ignore
@@ -471,10 +447,7 @@ class CamsHook(BaseHook):
     # ----------------------------------------------------------------- one call each
     def get_flow(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> Body:
         """GetFlow; ``Data`` holds the flow including its ``Status``."""
-        return self._get_flow(self.flow_ref(flow_id, cust_space_id))
-
-    def _get_flow(self, ref: FlowRef) -> Body:
-        body: Body = self.call("GetFlow", ref.params)
+        body: Body = self.call("GetFlow", self.flow_ref(flow_id, cust_space_id).params)
         return body
 
     async def aget_flow(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> Body:
@@ -491,27 +464,23 @@ class CamsHook(BaseHook):
         cust_space_id: str | None = None,
     ) -> Body:
         """ModifyFlow (DRAFT flows only). Setting the same values twice is harmless, so it is retried."""
-        return self._modify(
-            self.flow_ref(flow_id, cust_space_id),
-            check_name("flow_name", flow_name),
-            check_categories("categories", categories),
-            check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
-        )
-
-    def _modify(self, ref: FlowRef, name: str, cats: list[str], endpoint_uri: str | None) -> Body:
-        """ModifyFlow with checked arguments."""
-        params = {**ref.params, "FlowName": name, "Categories": cats, "EndpointUri": endpoint_uri}
+        params = {
+            **self.flow_ref(flow_id, cust_space_id).params,
+            "FlowName": check_name("flow_name", flow_name),
+            "Categories": check_categories("categories", categories),
+            "EndpointUri": check_url("endpoint_uri", endpoint_uri) if endpoint_uri is not None else None,
+        }
         return self.call("ModifyFlow", params)  # type: ignore[no-any-return]
 
     def update_flow_json_asset(
         self, flow_id: str | FlowRef, file_path: str, cust_space_id: str | None = None
     ) -> Body:
         """UpdateFlowJSONAsset: attach the flow JSON found at the URL ``file_path`` (DRAFT flows only)."""
-        return self._attach_json(self.flow_ref(flow_id, cust_space_id), check_url("file_path", file_path))
-
-    def _attach_json(self, ref: FlowRef, file_path: str) -> Body:
-        """UpdateFlowJSONAsset with a checked URL."""
-        return self.call("UpdateFlowJSONAsset", {**ref.params, "FilePath": file_path})  # type: ignore[no-any-return]
+        params = {
+            **self.flow_ref(flow_id, cust_space_id).params,
+            "FilePath": check_url("file_path", file_path),
+        }
+        return self.call("UpdateFlowJSONAsset", params)  # type: ignore[no-any-return]
 
     def get_flow_json_asset(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> Body:
         """GetFlowJSONAssest (the vendor's spelling): ``Data`` is {FlowId, FilePath}."""
@@ -525,24 +494,6 @@ class CamsHook(BaseHook):
             "GetFlowPreviewUrl", self.flow_ref(flow_id, cust_space_id).params
         )
 
-    def list_flows_page(
-        self,
-        flow_name: str | None = None,
-        page_index: int = 1,
-        page_size: int = 20,
-        cust_space_id: str | None = None,
-    ) -> Body:
-        """One ListFlow page (``page_size`` 1 to 100)."""
-        check_int("page_size", page_size, 1, 100)
-        check_int("page_index", page_index, 1, 1_000_000)
-        name = check_name("flow_name", flow_name) if flow_name is not None else None
-        return self._list_page(name, page_index, page_size, self.cust_space(cust_space_id))
-
-    def _list_page(self, name: str | None, index: int, size: int, space: str | None) -> Body:
-        return self.call(  # type: ignore[no-any-return]
-            "ListFlow", {"FlowName": name, "Page": {"Index": index, "Size": size}, "CustSpaceId": space}
-        )
-
     def list_flows(
         self,
         flow_name: str | None = None,
@@ -551,22 +502,18 @@ class CamsHook(BaseHook):
         max_pages: int = 1000,
     ) -> list[dict[str, Any]]:
         """Every flow (optionally with this exact name), walking ListFlow pages until a short page."""
-        check_int("page_size", page_size, 1, 100)
-        name = check_name("flow_name", flow_name) if flow_name is not None else None
-        return self._list_flows(name, self.cust_space(cust_space_id), page_size, max_pages)
-
-    def _list_flows(
-        self, name: str | None, space: str | None, page_size: int, max_pages: int = 1000
-    ) -> list[dict[str, Any]]:
+        size = check_int("page_size", page_size, 1, 100)
+        params = {
+            "FlowName": check_name("flow_name", flow_name) if flow_name is not None else None,
+            "CustSpaceId": self.cust_space(cust_space_id),
+        }
         flows: list[dict[str, Any]] = []
         for index in range(1, max_pages + 1):
-            page = self._list_page(name, index, page_size, space).get("Data") or []
+            page = self.call("ListFlow", {**params, "Page": {"Index": index, "Size": size}}).get("Data") or []
             flows.extend(page)
-            if len(page) < page_size:
+            if len(page) < size:
                 return flows
-        raise CamsError(
-            f"ListFlow returned more than {max_pages} pages of {page_size}; narrow it by flow_name."
-        )
+        raise CamsError(f"ListFlow returned more than {max_pages} pages of {size}; narrow it by flow_name.")
 
     # ----------------------------------------------------------------- UI "Test" button
     def test_connection(self) -> tuple[bool, str]:

@@ -9,12 +9,28 @@ does not list is gone). The hook's lifecycle methods and the sensor decide from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_cams.exceptions import CamsApiError, needs_explaining
 
 if TYPE_CHECKING:
-    from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
+    from airflow_provider_cams.hooks.refs import FlowRef
+    from airflow_provider_cams.hooks.results import Body
+
+
+class FlowReader(Protocol):
+    """The two documented reads an observation needs (``CamsHook`` has them; named here so that this
+    module, which the hook imports, does not import the hook back)."""
+
+    def get_flow(self, flow_id: str | FlowRef, cust_space_id: str | None = None) -> Body: ...
+
+    def list_flows(
+        self,
+        flow_name: str | None = None,
+        cust_space_id: str | None = None,
+        page_size: int = 100,
+        max_pages: int = 1000,
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +65,7 @@ class Observation:
         return f"GetFlow failed ({read}) although ListFlow lists flow {flow} in CustSpaceId {space}"
 
 
-def observe(hook: CamsHook, ref: FlowRef) -> Observation:
+def observe(hook: FlowReader, ref: FlowRef) -> Observation:
     """Read the flow (GetFlow; if that is refused too, whether ListFlow lists it).
 
     Errors that are not refusals (throttling, credentials, transport...) propagate: they say nothing
@@ -64,7 +80,7 @@ def observe(hook: CamsHook, ref: FlowRef) -> Observation:
     return Observation(ref, dict(body.get("Data") or {}), body.get("RequestId"))
 
 
-def is_listed(hook: CamsHook, ref: FlowRef) -> bool:
+def is_listed(hook: FlowReader, ref: FlowRef) -> bool:
     """Whether ListFlow (every page) of the flow's CustSpaceId lists its FlowId.
 
     ASSUMED: ListFlow shows a flow as soon as CreateFlow answered and stops as soon as DeleteFlow did.

@@ -1,4 +1,5 @@
-"""What the hook's lifecycle methods return, and the one place results become JSON-safe XCom dicts.
+"""What the hook's lifecycle methods return, and the one place they become JSON-safe XCom dicts
+(a deployment's result, which is not the hook's, has its own in ``deploy/results.py``).
 
 A result keeps the vendor's response body (``body``, CAMS's own PascalCase keys, untouched) apart from
 the provider's own facts about it (the change was already done, a flow was reused, the flow as it was

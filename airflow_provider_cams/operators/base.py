@@ -24,7 +24,6 @@ from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
     from airflow_provider_cams.hooks.cams import FlowRef
-    from airflow_provider_cams.hooks.results import Body
 
 
 class CamsBaseOperator(CamsHookMixin, BaseOperator):
@@ -95,7 +94,7 @@ class FlowOperator(CamsBaseOperator):
         """Send this operator's action for the (checked) flow; ``context`` is the task's (e.g. its try)."""
         raise NotImplementedError
 
-    def draft_only(self, ref: FlowRef, send: Callable[[], Body]) -> Body:
+    def draft_only(self, ref: FlowRef, send: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Send a change CAMS allows on DRAFT flows only; a refusal is explained by the flow's status.
 
         CAMS documents no code for a wrong status, so the code decides nothing: GetFlow (or ListFlow)

@@ -8,22 +8,29 @@ to XCom. Importing this module imports no Alibaba SDK module and looks up no con
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, Context
 
 from airflow_provider_cams.exceptions import CamsAuthError, CamsConfigError, CamsError, CamsValidationError
-from airflow_provider_cams.hooks.json_store import DEFAULT_URL_EXPIRY
 from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator, FlowOutcome
 from airflow_provider_cams.operators.mixins import cams_template_fields
 
 if TYPE_CHECKING:
     from airflow_provider_cams.hooks.cams import FlowRef
-    from airflow_provider_cams.hooks.deploy import FlowSpec
 
 # What only a running task needs (the hook, its results, validation, the deployer) is imported inside
 # execute_cams / act: a DAG file that imports this module pays for none of it (docs/architecture.rst).
+
+
+def __getattr__(name: str) -> Any:
+    """``DeployFlowOperator`` lives in :mod:`airflow_provider_cams.operators.deploy`; it is imported from
+    here only when asked for, so DAGs that do not deploy flows do not pay for it."""
+    if name == "DeployFlowOperator":
+        from airflow_provider_cams.operators.deploy import DeployFlowOperator
+
+        return DeployFlowOperator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def announce_on_outlets(task: CamsBaseOperator, context: Context, extra: dict[str, Any]) -> None:
@@ -371,126 +378,3 @@ class PublishFlowsOperator(CamsBaseOperator):
                 + "; ".join(f"{f}: {e}" for f, e in failed.items())
             )
         return {"flows": results, "published": len(results), "cust_space_id": space}
-
-
-class DeployFlowOperator(CamsBaseOperator):
-    """Flows as code: make CAMS hold a published flow with exactly this Flow JSON, idempotently.
-
-    The JSON is validated locally first (every error at once, before any request or upload), hosted in
-    ``json_store`` under a content-addressed key with a time-limited signed URL, attached and published.
-    The flow is identified by ``flow_name`` in its CustSpaceId: a re-run with the same file only reads
-    (no write, no upload); a changed file updates and re-publishes the flow, or, where CAMS refuses to
-    update a PUBLISHED flow, replaces it with a new flow and deprecates the old one. Every step is safe
-    to retry. Map it over ``cust_space_id`` to deploy one flow to many sub-customers within the pool.
-
-    Returns ``flow_id``, ``action`` (``created``, ``updated``, ``replaced`` or ``unchanged``), ``status``,
-    ``sha256`` (of the hosted JSON), ``preview_url`` (when CAMS gives one), ``uploaded`` and
-    ``retired_flow_ids``; ``flow_id`` is also pushed as its own key.
-
-    :param flow_name: the flow's name: what identifies it across runs (templated).
-    :param categories: WhatsApp Flow categories, e.g. ``["SIGN_UP"]`` (templated).
-    :param flow_json: a path to a ``.json`` file (relative paths: from the DAG file's folder), a dict,
-        or JSON text (templated).
-    :param json_store: where to host the JSON, e.g. ``s3://bucket/whatsapp-flows/`` (templated); any
-        object storage Airflow's ``ObjectStoragePath`` can sign URLs for. Alibaba OSS: ``s3://`` with an
-        Amazon connection whose ``endpoint_url`` is OSS's S3-compatible endpoint.
-    :param json_store_conn_id: the connection for ``json_store`` (templated).
-    :param endpoint_uri: the flow's data endpoint, required when the JSON has ``data_api_version``.
-    :param publish: publish the flow (default); False leaves it DRAFT with the JSON attached.
-    :param deprecate_replaced: deprecate older flows of the same name once the new one is published.
-    :param json_url_expiry: seconds the signed URL given to CAMS stays valid.
-    """
-
-    template_fields: Sequence[str] = cams_template_fields(
-        "flow_name", "categories", "flow_json", "json_store", "json_store_conn_id", "endpoint_uri"
-    )
-    template_fields_renderers = {"flow_json": "json"}
-
-    def __init__(
-        self,
-        *,
-        flow_name: str,
-        categories: list[str],
-        flow_json: str | dict[str, Any],
-        json_store: str,
-        json_store_conn_id: str | None = None,
-        endpoint_uri: str | None = None,
-        publish: bool = True,
-        deprecate_replaced: bool = True,
-        json_url_expiry: int = DEFAULT_URL_EXPIRY,
-        **kwargs: Any,
-    ) -> None:
-        kwargs.setdefault("multiple_outputs", True)
-        super().__init__(**kwargs)
-        self.flow_name = flow_name
-        self.categories = categories
-        self.flow_json = flow_json
-        self.json_store = json_store
-        self.json_store_conn_id = json_store_conn_id
-        self.endpoint_uri = endpoint_uri
-        self.publish = publish
-        self.deprecate_replaced = deprecate_replaced
-        self.json_url_expiry = json_url_expiry
-
-    def execute_cams(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_cams.hooks.cams import FlowRef
-        from airflow_provider_cams.hooks.deploy import FlowDeployer
-        from airflow_provider_cams.hooks.json_store import JsonStore
-        from airflow_provider_cams.utils.validation import check_int
-
-        spec = self._spec()  # every input checked before any request or upload
-        expiry = check_int("json_url_expiry", self.json_url_expiry, 60, 7 * 86400)
-        store = JsonStore(self.json_store, self.json_store_conn_id, expiry)
-        self.log.info(
-            "Deploying %s (sha256 %s) as flow %r (CustSpaceId %s).",
-            spec.source.origin,
-            spec.source.sha256[:12],
-            spec.name,
-            spec.cust_space_id or "-",
-        )
-        result = FlowDeployer(self.hook, store, self.log).deploy(spec)
-        self.persist_links(
-            context, FlowRef(result.flow_id, result.cust_space_id), {"PreviewUrl": result.preview_url}
-        )
-        self.log.info(
-            "Flow %s %s: %s%s.",
-            result.flow_id,
-            result.action,
-            result.status,
-            f", retired {result.retired}" if result.retired else "",
-        )
-        return result.to_xcom()
-
-    def _spec(self) -> FlowSpec:
-        # The validator (jsonschema) is imported when the task runs, never at DAG parse time.
-        from airflow_provider_cams.flowjson import FlowJsonInvalid
-        from airflow_provider_cams.flowjson.source import check_endpoint, load_flow_json
-        from airflow_provider_cams.hooks.deploy import FlowSpec
-        from airflow_provider_cams.utils.validation import check_categories, check_name, check_url
-
-        base_dir = Path(self.dag.fileloc).parent if self.has_dag() and self.dag.fileloc else None
-        try:
-            source = load_flow_json(self.flow_json, base_dir)
-            check_endpoint(source, self.endpoint_uri)
-        except FlowJsonInvalid as exc:
-            raise CamsValidationError(f"flow_json {_describe(self.flow_json)}: {exc}") from None
-        except ValueError as exc:
-            raise CamsValidationError(str(exc)) from None
-        return FlowSpec(
-            name=check_name("flow_name", self.flow_name),
-            categories=check_categories("categories", self.categories),
-            endpoint_uri=check_url("endpoint_uri", self.endpoint_uri)
-            if self.endpoint_uri is not None
-            else None,
-            cust_space_id=self.hook.cust_space(self.cust_space_id),
-            source=source,
-            publish=bool(self.publish),
-            deprecate_replaced=bool(self.deprecate_replaced),
-        )
-
-
-def _describe(flow_json: Any) -> str:
-    """A short name for a flow_json argument in an error: the path, or what kind of value it was."""
-    if isinstance(flow_json, str) and not flow_json.lstrip().startswith("{") and len(flow_json) < 300:
-        return repr(flow_json)
-    return f"(a {type(flow_json).__name__})"

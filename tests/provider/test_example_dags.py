@@ -33,7 +33,7 @@ def test_examples_parse_without_connections_or_sdk_imports() -> None:
         f"bag = DagBag(dag_folder={str(EXAMPLES)!r}); "
         "assert not bag.import_errors, bag.import_errors; "
         "leaked = [m for m in sys.modules if m.startswith(('alibabacloud', 'darabonba', 'Tea', "
-        "'airflow_provider_cams.flowjson', 'airflow_provider_cams.hooks.deploy'))]; "
+        "'airflow_provider_cams.flowjson', 'airflow_provider_cams.deploy'))]; "
         "assert not leaked, leaked; print(sorted(bag.dag_ids))"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)

@@ -34,6 +34,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowSta
     dags = home / "dags"
     dags.mkdir()
     shutil.copy(DAGS / "cams_deploy_proof.py", dags)
+    (dags / "flows").mkdir()
+    shutil.copy(FLOW, dags / "flows")  # the documented layout: dags/flows/<name>.json
     with (
         CamsEmulator(access_key_id="proof-ak", access_key_secret="proof-secret-value") as emu,
         LocalS3() as s3,
@@ -56,7 +58,7 @@ def test_many_sub_customers_deploy_within_the_limit_and_rerun_only_reads(
     setup: tuple[AirflowStack, CamsEmulator, LocalS3],
 ) -> None:
     stack, emu, s3 = setup
-    conf = {"cust_space_ids": SPACES, "flow_json": str(FLOW), "json_store": "s3://flows/deploy/"}
+    conf = {"cust_space_ids": SPACES, "flow_json": "flows/signup.json", "json_store": "s3://flows/deploy/"}
     first = stack.wait_for_runs(
         "cams_deploy_many", [stack.trigger("cams_deploy_many", conf=conf)], timeout=600
     )

@@ -1,0 +1,84 @@
+"""DeployFlowOperator at its boundary: every store and input defect fails before any CAMS request;
+``flow_json`` content is deployed verbatim, never rendered."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from airflow.sdk import DAG
+
+from airflow_provider_cams.operators.deploy import FlowJsonContent
+from airflow_provider_cams.operators.flow import DeployFlowOperator
+from airflow_provider_cams.testing import CamsEmulator
+from tests.dag_helpers import run_dag, ti_states, xcom
+from tests.provider.conftest import dag_kwargs
+from tests.provider.deploy.conftest import FLOWS
+
+
+def test_defects_fail_before_any_cams_request_and_content_is_verbatim(
+    emulator: CamsEmulator, flow_store: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    dags = tmp_path / "dags"
+    (dags / "flows").mkdir(parents=True)
+    good = dags / "flows" / "signup.json"
+    good.write_bytes((FLOWS / "signup.json").read_bytes())
+    (tmp_path / "outside.json").write_bytes(good.read_bytes())
+    (dags / "flows" / "link.json").symlink_to(tmp_path / "outside.json")
+    store = f"s3://{flow_store}/flows/"
+    defects = [
+        {"json_store": f"s3://no-such-bucket-{uuid.uuid4().hex[:6]}/f/"},
+        {"json_store": "oss://bucket/flows/"},
+        {"json_store": "gs://bucket/flows/"},
+        {"json_store": "gopher://bucket/flows/"},
+        {"json_store": "s3:///flows/"},
+        {"json_store_conn_id": "flow_stroe"},
+        {"flow_json": str(dags / "flows" / ".." / ".." / "outside.json")},
+        {"flow_json": str(tmp_path / "outside.json")},
+        {"flow_json": str(dags / "flows" / "link.json")},
+    ]
+    flow = json.loads(good.read_text())
+    flow["screens"][0]["title"] = "{{ 7*7 }} {{ conn.cams_default.password }}"
+    with DAG(f"deploy_defects_{uuid.uuid4().hex[:8]}", **dag_kwargs()) as dag:
+        DeployFlowOperator.partial(
+            task_id="defect",
+            flow_name="defect",
+            categories=["SIGN_UP"],
+            flow_json_root=str(dags),
+        ).expand_kwargs(
+            [
+                {"flow_json": str(good), "json_store": store, "json_store_conn_id": "flow_store", **d}
+                for d in defects
+            ]
+        )
+        verbatim = DeployFlowOperator(
+            task_id="verbatim",
+            flow_name="verbatim",
+            categories=["SIGN_UP"],
+            flow_json=flow,  # a dict with Jinja in a text: deployed as written
+            json_store=store,
+            json_store_conn_id="flow_store",
+        )
+    assert isinstance(verbatim.flow_json, FlowJsonContent)
+    run = run_dag(dag)
+    states = ti_states(run)
+    assert [s for t, s in states.items() if t.startswith("defect")] == ["failed"] * len(defects), states
+    assert not [r for r in emulator.requests() if r.params.get("FlowName") == "defect"]
+    assert {f["FlowName"] for f in emulator.flows().values()} == {"verbatim"}
+    [flow_id] = emulator.flows()
+    published = json.loads(emulator.flow_json(flow_id) or b"{}")
+    assert published["screens"][0]["title"] == "{{ 7*7 }} {{ conn.cams_default.password }}"
+    assert xcom(run, "verbatim")["action"] == "created"
+    out = capfd.readouterr()
+    text = out.out + out.err
+    for says in (
+        "does not exist or connection",
+        "only s3:// can",
+        "names no bucket",
+        "'flow_stroe' does not exist",
+        "outside",
+    ):
+        assert says in text, says
+    assert "ValueError" not in text and "ImportError" not in text
