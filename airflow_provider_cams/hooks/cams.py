@@ -259,7 +259,9 @@ class CamsHook(BaseHook):
     def flow_ref(
         self, flow_id: str | FlowRef, cust_space_id: str | None = None, *, param: str = "flow_id"
     ) -> FlowRef:
-        """Check a flow id and its CustSpaceId once; a :class:`~airflow_provider_cams.hooks.refs.FlowRef` passes through as it is.
+        """Check a flow id and its CustSpaceId once.
+
+        A :class:`~airflow_provider_cams.hooks.refs.FlowRef` passes through as it is.
 
         ``param`` names the argument in the error, e.g. ``flow_ids[3]``.
         """

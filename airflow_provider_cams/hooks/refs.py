@@ -13,8 +13,8 @@ from typing import Any
 class FlowRef:
     """A checked reference to one flow: its id and the CustSpaceId to send (None: the account's own).
 
-    Made by :meth:`~airflow_provider_cams.hooks.cams.CamsHook.flow_ref`; hook methods accept it instead of a raw id, so a value checked
-    once at the boundary is not checked again on the way down.
+    Made by :meth:`~airflow_provider_cams.hooks.cams.CamsHook.flow_ref`; hook methods accept it instead
+    of a raw id, so a value checked once at the boundary is not checked again on the way down.
     """
 
     flow_id: str
