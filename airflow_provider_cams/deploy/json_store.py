@@ -56,12 +56,12 @@ class JsonStore:
     The URL is checked here (no I/O); the connection and the bucket by :meth:`check`.
     """
 
-    def __init__(self, url: str, conn_id: str | None = None, url_expiry: int = DEFAULT_URL_EXPIRY) -> None:
+    def __init__(self, url: str, conn_id: str | None = None, url_expiry: int | None = None) -> None:
         self.url, self.bucket, self.prefix = parse_store_url(url)
         if conn_id is not None and (not isinstance(conn_id, str) or not conn_id.strip()):
             raise CamsConfigError(f"json_store_conn_id must be a connection id or None, got {conn_id!r:.60}.")
         self.conn_id = conn_id
-        self.url_expiry = url_expiry
+        self.url_expiry = DEFAULT_URL_EXPIRY if url_expiry is None else url_expiry
         self._checked = False
 
     def __repr__(self) -> str:

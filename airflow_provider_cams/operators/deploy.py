@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context
 
-from airflow_provider_cams.deploy.json_store import DEFAULT_URL_EXPIRY
 from airflow_provider_cams.exceptions import CamsValidationError
 from airflow_provider_cams.operators.base import CamsBaseOperator
 from airflow_provider_cams.operators.mixins import cams_template_fields
@@ -70,7 +69,8 @@ class DeployFlowOperator(CamsBaseOperator):
     :param endpoint_uri: the flow's data endpoint, required when the JSON has ``data_api_version``.
     :param publish: publish the flow (default); False leaves it DRAFT with the JSON attached.
     :param deprecate_replaced: retire older flows of the same name once the new one is published.
-    :param json_url_expiry: seconds the signed URL given to CAMS stays valid.
+    :param json_url_expiry: seconds the signed URL given to CAMS stays valid (None: the store's
+        default, 3600).
     :param flow_json_root: the folder ``flow_json`` paths must stay in (default: the DAG file's folder).
     """
 
@@ -89,7 +89,7 @@ class DeployFlowOperator(CamsBaseOperator):
         endpoint_uri: str | None = None,
         publish: bool = True,
         deprecate_replaced: bool = True,
-        json_url_expiry: int = DEFAULT_URL_EXPIRY,
+        json_url_expiry: int | None = None,
         flow_json_root: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -113,7 +113,9 @@ class DeployFlowOperator(CamsBaseOperator):
         from airflow_provider_cams.hooks.cams import FlowRef
 
         spec = self._spec()  # every input checked before any request or upload
-        expiry = check_int("json_url_expiry", self.json_url_expiry, 60, 7 * 86400)
+        expiry = self.json_url_expiry
+        if expiry is not None:
+            expiry = check_int("json_url_expiry", expiry, 60, 7 * 86400)
         store = JsonStore(self.json_store, self.json_store_conn_id, expiry)
         store.check()  # the store is usable before any CAMS write
         self.log.info(

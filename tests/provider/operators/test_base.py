@@ -21,7 +21,7 @@ class Probe(FlowOperator):
         super().__init__(**kwargs)
         self.acted: list[FlowRef] = []
 
-    def act(self, ref: FlowRef) -> FlowOutcome:
+    def act(self, ref: FlowRef, context: Any) -> FlowOutcome:
         self.acted.append(ref)
         return FlowOutcome({"status": "PUBLISHED"}, "REQ-1", {"PreviewUrl": "https://preview/42"})
 
