@@ -34,7 +34,7 @@ from airflow_provider_cams.hooks.transport import (
     RetryPolicy,
     Transport,
 )
-from airflow_provider_cams.utils.rate import CallPacer, pool_size
+from airflow_provider_cams.utils.rate import CallPacer
 from airflow_provider_cams.utils.validation import (
     check_categories,
     check_id,
@@ -150,10 +150,15 @@ class CamsHook(BaseHook):
     def pacer(self) -> CallPacer:
         """Pacing for a task in the account's pool (needs the connection: built on first call)."""
         if self._pacer is None:
-            self._pacer = self._pool_pacer()
+            self._pacer = self.pool_pacer()
         return self._pacer
 
-    def _pool_pacer(self) -> CallPacer:
+    def pool_pacer(self, started: float | None = None) -> CallPacer:
+        """The pacer of a task in the account's pool: each API at its own limit (or one shared budget).
+
+        ``started``: monotonic time the task started, for a task started in the triggerer (its trigger's
+        start counts as a process start does); default: this process's start.
+        """
         s = self.settings
         if self.pool is None or not s.pacing:
             if self.pool is not None:
@@ -163,26 +168,25 @@ class CamsHook(BaseHook):
                     self.cams_conn_id,
                 )
             return CallPacer()
+        budget = s.rate_budget
         if self.pool != s.pool:
             self.log.warning(
-                "This task runs in pool %r, but connection %r's account pool is %r: the %g calls/s "
-                "guarantee holds only if every CAMS task of the account runs in %r.",
+                "This task runs in pool %r, but connection %r's account pool is %r: the guarantee (%s) "
+                "holds only if every CAMS task of the account runs in %r.",
                 self.pool,
                 self.cams_conn_id,
                 s.pool,
-                s.rate_limit,
+                budget.describe(),
                 s.pool,
             )
-        pacer = CallPacer.for_pool_task(self.pool_slots)
+        pacer = CallPacer.for_pool_task(self.pool_slots, budget=budget, started=started)
         self.log.info(
-            "Pacing CAMS calls for pool %r: at most %d per %.2f s, counted from their returns "
-            "(%d of %d slots, %g calls/s).",
+            "Pacing CAMS calls for pool %r: %d of %d slots, %s; per slot %.2f s, counted from returns.",
             self.pool,
-            pacer.window,
-            pacer.interval,
             self.pool_slots,
-            pool_size(s.rate_limit),
-            s.rate_limit,
+            budget.pool_slots,
+            budget.describe(),
+            pacer.interval,
         )
         return pacer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,8 @@ from airflow_provider_cams.utils.connection_form import (
     DEFAULT_REGION,
     MAX_TIMEOUT,
 )
-from airflow_provider_cams.utils.rate import DEFAULT_RATE_LIMIT
+from airflow_provider_cams.utils.rate import DEFAULT_RATE_LIMIT, RateBudget
+from airflow_provider_cams.vendor.limits import API_LIMITS, account_limits
 
 # Alibaba Cloud public region ids. CAMS documents only ap-southeast-1; the SDK derives
 # cams.<region>.aliyuncs.com for the others (undocumented: set ``endpoint`` to be explicit).
@@ -73,9 +75,24 @@ class CamsConnectionSettings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
     rate_limit: float = DEFAULT_RATE_LIMIT
+    rate_limits: Mapping[str, float] = field(default_factory=dict)
+    rate_shared: bool = False
     pool: str = "cams_default"
     pacing: bool = True
     allow_insecure_http: bool = False
+
+    @property
+    def rate_budget(self) -> RateBudget:
+        """What the pacer spends: each API at its own limit (vendor table, ``rate_limit`` for the flow
+        APIs, ``rate_limits`` overrides), or one shared ``rate_limit`` with ``rate_shared``."""
+        if self.rate_shared:
+            return RateBudget(shared=self.rate_limit)
+        return RateBudget(account_limits(self.rate_limit, self.rate_limits))
+
+    @property
+    def pool_slots(self) -> int:
+        """Slots of the account's pool (``cams-pool``): one per call/s of the most limited API."""
+        return self.rate_budget.pool_slots
 
     @property
     def uses_default_credential_chain(self) -> bool:
@@ -169,6 +186,8 @@ class CamsConnectionSettings:
                 "calls per second (the account's CAMS quota; documented: 5)",
                 where,
             ),
+            rate_limits=_limits(extra, "rate_limits", where),
+            rate_shared=_bool(extra, "rate_shared", False, where),
             pool=_opt_str(extra, "pool", where) or conn_id,
             pacing=_bool(extra, "pacing", True, where),
             allow_insecure_http=allow_insecure,
@@ -225,6 +244,37 @@ def _number(
             f"{where}: extra {key!r} must be between {low:g} and {high:g} {unit}, got {raw!r}."
         )
     return value
+
+
+def _limits(extra: dict[str, Any], key: str, where: str) -> dict[str, float]:
+    """Per-API calls/s overrides: a JSON object (or its text, from the form) of known API -> number."""
+    raw = extra.get(key)
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raw = None
+    if not isinstance(raw, dict):
+        raise CamsConfigError(
+            f"{where}: extra {key!r} must be a JSON object of API name to calls/s "
+            '(e.g. {"PublishFlow": 10}).'
+        )
+    unknown = sorted(set(raw) - set(API_LIMITS))
+    if unknown:
+        raise CamsConfigError(
+            f"{where}: extra {key!r} names unknown CAMS API(s) {unknown}; known: {sorted(API_LIMITS)}."
+        )
+    unit = "calls per second (the API's quota for this account)"
+    limits: dict[str, float] = {}
+    for name, value in raw.items():
+        if value is None or value == "":
+            raise CamsConfigError(
+                f"{where}: extra {key!r} gives no number for {name!r}; give one or drop it."
+            )
+        limits[name] = _number(raw, name, 0.0, 1, 10_000, unit, f"{where}, extra {key!r}")
+    return limits
 
 
 def _bool(extra: dict[str, Any], key: str, default: bool, where: str) -> bool:

@@ -67,9 +67,22 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
     ),
     "rate_limit": ConnField(
         "Rate limit (calls/s)",
-        "The account's CAMS quota (documented: 5). Its pool gets floor(rate_limit) slots (cams-pool).",
+        "The account's quota of each flow API (documented: 5 per API). With rate_shared, the one budget "
+        "all APIs share. The pool gets one slot per call/s of the most limited API (cams-pool).",
         type="number",
         default=5,
+    ),
+    "rate_limits": ConnField(
+        "Per-API limits",
+        'Calls/s of single APIs, over the vendor\'s table, as a JSON object, e.g. {"SendChatappMessage": '
+        "200}. Ignored with rate_shared.",
+    ),
+    "rate_shared": ConnField(
+        "One shared budget",
+        "Count every call of every API against rate_limit together (the cautious pre-0.3 pacing), "
+        "instead of each API against its own limit. Default false.",
+        type="boolean",
+        default=False,
     ),
     "pool": ConnField(
         "Pool",
