@@ -34,7 +34,7 @@ from airflow_provider_cams.hooks.transport import (
     RetryPolicy,
     Transport,
 )
-from airflow_provider_cams.utils.rate import CallPacer
+from airflow_provider_cams.utils.rate import CallPacer, Pacer
 from airflow_provider_cams.utils.validation import (
     check_categories,
     check_id,
@@ -96,7 +96,7 @@ class CamsHook(BaseHook):
         retry_budget: float = DEFAULT_RETRY_BUDGET,
         pool: str | None = None,
         pool_slots: int = 1,
-        pacer: CallPacer | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         super().__init__()
         self.cams_conn_id = cams_conn_id
@@ -147,18 +147,21 @@ class CamsHook(BaseHook):
         return settings
 
     @property
-    def pacer(self) -> CallPacer:
+    def pacer(self) -> Pacer:
         """Pacing for a task in the account's pool (needs the connection: built on first call)."""
         if self._pacer is None:
             self._pacer = self.pool_pacer()
         return self._pacer
 
-    def pool_pacer(self, started: float | None = None) -> CallPacer:
-        """The pacer of a task in the account's pool: each API at its own limit (or one shared budget).
+    @pacer.setter
+    def pacer(self, pacer: Pacer) -> None:
+        """Pace with ``pacer`` (e.g. the triggerer's shared one), before the first call is sent."""
+        if "transport" in self.__dict__:
+            raise RuntimeError("the hook has already sent calls with its pacer")
+        self._pacer = pacer
 
-        ``started``: monotonic time the task started, for a task started in the triggerer (its trigger's
-        start counts as a process start does); default: this process's start.
-        """
+    def pool_pacer(self) -> CallPacer:
+        """The pacer of a task in the account's pool: each API at its own limit (or one shared budget)."""
         s = self.settings
         if self.pool is None or not s.pacing:
             if self.pool is not None:
@@ -179,7 +182,7 @@ class CamsHook(BaseHook):
                 budget.describe(),
                 s.pool,
             )
-        pacer = CallPacer.for_pool_task(self.pool_slots, budget=budget, started=started)
+        pacer = CallPacer.for_pool_task(self.pool_slots, budget=budget)
         self.log.info(
             "Pacing CAMS calls for pool %r: %d of %d slots, %s; per slot %.2f s, counted from returns.",
             self.pool,

@@ -77,6 +77,7 @@ class CamsConnectionSettings:
     rate_limit: float = DEFAULT_RATE_LIMIT
     rate_limits: Mapping[str, float] = field(default_factory=dict)
     rate_shared: bool = False
+    triggerer_slots: int = 0
     pool: str = "cams_default"
     pacing: bool = True
     allow_insecure_http: bool = False
@@ -86,12 +87,15 @@ class CamsConnectionSettings:
         """What the pacer spends: each API at its own limit (vendor table, ``rate_limit`` for the flow
         APIs, ``rate_limits`` overrides), or one shared ``rate_limit`` with ``rate_shared``."""
         if self.rate_shared:
-            return RateBudget(shared=self.rate_limit)
-        return RateBudget(account_limits(self.rate_limit, self.rate_limits))
+            return RateBudget(shared=self.rate_limit, triggerer_slots=self.triggerer_slots)
+        return RateBudget(
+            account_limits(self.rate_limit, self.rate_limits), triggerer_slots=self.triggerer_slots
+        )
 
     @property
     def pool_slots(self) -> int:
-        """Slots of the account's pool (``cams-pool``): one per call/s of the most limited API."""
+        """Slots of the account's pool (``cams-pool``): one per call/s of the most limited API, less the
+        ``triggerer_slots``."""
         return self.rate_budget.pool_slots
 
     @property
@@ -163,7 +167,7 @@ class CamsConnectionSettings:
                 f"{endpoint!r} would send signed requests unencrypted. Use protocol 'https' (or, knowingly, "
                 "extra allow_insecure_http=true)."
             )
-        return cls(
+        settings = cls(
             access_key_id=access_key_id,
             access_key_secret=secret,
             security_token=token,
@@ -188,10 +192,16 @@ class CamsConnectionSettings:
             ),
             rate_limits=_limits(extra, "rate_limits", where),
             rate_shared=_bool(extra, "rate_shared", False, where),
+            triggerer_slots=_whole(extra, "triggerer_slots", where),
             pool=_opt_str(extra, "pool", where) or conn_id,
             pacing=_bool(extra, "pacing", True, where),
             allow_insecure_http=allow_insecure,
         )
+        try:
+            settings.rate_budget  # noqa: B018 - the limits must make a budget (triggerer_slots < slots)
+        except ValueError as exc:
+            raise CamsConfigError(f"{where}: {exc}.") from None
+        return settings
 
 
 def raw_extra(conn_id: str, extra: str | dict[str, Any] | None) -> dict[str, Any]:
@@ -275,6 +285,20 @@ def _limits(extra: dict[str, Any], key: str, where: str) -> dict[str, float]:
             )
         limits[name] = _number(raw, name, 0.0, 1, 10_000, unit, f"{where}, extra {key!r}")
     return limits
+
+
+def _whole(extra: dict[str, Any], key: str, where: str) -> int:
+    """A whole number >= 0 (0 when unset); its upper bound is checked with the rest of the budget."""
+    raw = extra.get(key)
+    if raw is None or raw == "":
+        return 0
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        value = -1
+    if isinstance(raw, bool) or value < 0:
+        raise CamsConfigError(f"{where}: extra {key!r} must be a whole number >= 0, got {raw!r}.")
+    return value
 
 
 def _bool(extra: dict[str, Any], key: str, default: bool, where: str) -> bool:

@@ -39,7 +39,7 @@ from airflow_provider_cams.exceptions import (
     api_error_class,
 )
 from airflow_provider_cams.utils.metrics import CallCounters
-from airflow_provider_cams.utils.rate import CallPacer
+from airflow_provider_cams.utils.rate import Pacer
 from airflow_provider_cams.vendor.actions import API_VERSION, FLOW_ACTIONS
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class Transport:
         self,
         client: Callable[[], Client],
         protocol: str,
-        pacer: CallPacer,
+        pacer: Pacer,
         policy: RetryPolicy,
         log: logging.Logger | Any,
     ) -> None:

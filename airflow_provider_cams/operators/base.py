@@ -9,6 +9,7 @@ from typing import Any
 from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_cams.hooks.cams import CamsHook, FlowRef
+from airflow_provider_cams.hooks.results import flow_task_xcom
 from airflow_provider_cams.links.flow import FLOW_LINKS
 from airflow_provider_cams.utils.mixins import CamsHookMixin, cams_template_fields
 
@@ -70,12 +71,7 @@ class FlowOperator(CamsBaseOperator):
         outcome = self.act(ref)
         self.persist_links(context, ref, {**outcome.flow, **outcome.xcom})
         self.log.info("Done: flow %s, RequestId %s.", ref.flow_id, outcome.request_id)
-        return {
-            "flow_id": ref.flow_id,
-            "cust_space_id": ref.cust_space_id,
-            **outcome.xcom,
-            "request_id": outcome.request_id,
-        }
+        return flow_task_xcom(ref, outcome.xcom, outcome.request_id)
 
     def act(self, ref: FlowRef) -> FlowOutcome:
         """Send this operator's action for the (checked) flow."""

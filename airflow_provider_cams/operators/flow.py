@@ -27,6 +27,7 @@ from airflow_provider_cams.hooks.results import (
     transition_to_xcom,
 )
 from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator, FlowOutcome
+from airflow_provider_cams.triggers.publish import publish_start_args, start_args_for
 from airflow_provider_cams.utils.mixins import cams_template_fields
 from airflow_provider_cams.utils.validation import check_categories, check_int, check_name, check_url
 
@@ -119,13 +120,36 @@ class PublishFlowOperator(FlowOperator):
         when the task is retried (``try_number > 1``), where the first try may already have published
         it. ``True``: always (two calls per flow; a re-run then sends no PublishFlow at all).
         ``False``: never, not even on retries.
+    :param start_from_trigger: start in the triggerer, without a worker (Airflow >= 3.3, and
+        ``triggerer_slots`` on the connection: :doc:`/rate_limit`); otherwise the task runs on a worker
+        as usual. Mapped: ``.partial(start_from_trigger=True)``.
     """
 
     verb = "Publishing"
+    start_trigger_args = publish_start_args()
 
-    def __init__(self, *, flow_id: str, check_first: bool | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        flow_id: str,
+        check_first: bool | None = None,
+        start_from_trigger: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(flow_id=flow_id, **kwargs)
         self.check_first = check_first
+        self.start_trigger_args = start_args_for(self) if start_from_trigger else None
+        self.start_from_trigger = self.start_trigger_args is not None
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A task started in the triggerer that a worker finishes (the trigger said why)."""
+        event = event or {}
+        self.log.info(
+            "Continuing on a worker after the triggerer: %s.", event.get("reason", "no reason given")
+        )
+        if event.get("maybe_sent"):
+            self.check_first = True  # a PublishFlow may have gone out: read the flow first
+        return self.execute(context)
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         self._check_first_now = resolve_check_first(self.check_first, context)

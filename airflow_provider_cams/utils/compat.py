@@ -33,6 +33,7 @@ three, so those imports stay where they are. A name that moves in a future Airfl
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 from typing import Any
 
 # common-compat resolves these lazily: airflow.sdk.exceptions / airflow.sdk.configuration on >= 3.2,
@@ -51,6 +52,22 @@ def airflow_version() -> tuple[int, int, int]:
 
 AIRFLOW_V_3_2_PLUS: bool = airflow_version() >= (3, 2, 0)
 AIRFLOW_V_3_3_PLUS: bool = airflow_version() >= (3, 3, 0)
+
+
+# Starting a task in the triggerer (``start_from_trigger``) with the triggerer rendering its templates
+# (Airflow 3.3, apache/airflow#55068; 3.1 and 3.2 run such a task on a worker, as without it).
+START_FROM_TRIGGER: bool = AIRFLOW_V_3_3_PLUS
+
+
+def start_trigger_args(trigger_cls: str, next_method: str, timeout: timedelta) -> Any:
+    """``StartTriggerArgs`` where the installed Airflow starts tasks in the triggerer, else None."""
+    if not START_FROM_TRIGGER:
+        return None
+    from airflow.triggers.base import StartTriggerArgs
+
+    return StartTriggerArgs(
+        trigger_cls=trigger_cls, next_method=next_method, trigger_kwargs={}, next_kwargs=None, timeout=timeout
+    )
 
 
 def reuse_in_process_execution_api() -> None:
@@ -99,9 +116,11 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "START_FROM_TRIGGER",
     "AirflowFailException",
     "AirflowSensorTimeout",
     "airflow_version",
     "conf",
     "reuse_in_process_execution_api",
+    "start_trigger_args",
 ]

@@ -84,6 +84,13 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
         type="boolean",
         default=False,
     ),
+    "triggerer_slots": ConnField(
+        "Slots kept for the triggerer",
+        "How many of the account's slots tasks started in the triggerer (start_from_trigger=True) share; "
+        "the pool gets the rest (cams-pool). Default 0: such tasks run on a worker as usual.",
+        type="integer",
+        default=0,
+    ),
     "pool": ConnField(
         "Pool",
         "The Airflow pool of this account (default: the connection id). Run every CAMS task of the "
@@ -155,7 +162,7 @@ def form_widgets() -> dict[str, Any]:
                 None
                 if field.default is None
                 else f"{field.default:g}"
-                if field.type == "number"
+                if field.type in ("number", "integer")
                 else field.default
             )
             widgets[name] = StringField(

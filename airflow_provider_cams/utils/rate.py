@@ -45,10 +45,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class RateBudget:
 
     limits: Mapping[str, float] = field(default_factory=dict)
     shared: float | None = None
+    triggerer_slots: int = 0
 
     def __post_init__(self) -> None:
         if self.shared is None and not self.limits:
@@ -85,11 +88,22 @@ class RateBudget:
         for name, value in checked.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 1:
                 raise ValueError(f"the limit of {name} must be a number >= 1 call/s, got {value!r}")
+        t = self.triggerer_slots
+        if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < self.slots:
+            raise ValueError(
+                f"triggerer_slots must be a whole number from 0 to {self.slots - 1} (the account has "
+                f"{self.slots} slots and the pool keeps at least one), got {t!r}"
+            )
+
+    @property
+    def slots(self) -> int:
+        """``N``: the account's slots, one per call/s of the most limited API (of the shared limit)."""
+        return pool_size(self.shared if self.shared is not None else min(self.limits.values()))
 
     @property
     def pool_slots(self) -> int:
-        """``N``: one slot per call/s of the most limited API (of the shared limit)."""
-        return pool_size(self.shared if self.shared is not None else min(self.limits.values()))
+        """Slots of the account's Airflow pool: ``N`` less the ``triggerer_slots`` kept for the triggerer."""
+        return self.slots - self.triggerer_slots
 
     def key(self, action: str | None) -> str:
         """The budget a call of ``action`` counts against."""
@@ -102,13 +116,29 @@ class RateBudget:
         # ASSUMED: an API missing from the vendor table allows at least the smallest documented limit,
         # so one call per slot and interval (N calls/s at most) is safe for it.
         limit = self.limits.get(action)
-        return 1 if limit is None else max(1, math.floor(limit / self.pool_slots))
+        return 1 if limit is None else max(1, math.floor(limit / self.slots))
 
     def describe(self) -> str:
         """One log line: what the budget allows."""
         if self.shared is not None:
-            return f"one shared budget of {self.shared:g} calls/s for all APIs"
-        return f"each API at its own limit, the most limited at {self.pool_slots} calls/s"
+            text = f"one shared budget of {self.shared:g} calls/s for all APIs"
+        else:
+            text = f"each API at its own limit, the most limited at {self.slots} calls/s"
+        if self.triggerer_slots:
+            text += f"; {self.triggerer_slots} of {self.slots} slots kept for tasks started in the triggerer"
+        return text
+
+
+class Pacer(Protocol):
+    """What the send pipeline needs of a pacer (:class:`CallPacer`, :class:`SharedSlotsPacer`)."""
+
+    interval: float
+
+    def before_call(self, action: str | None = None) -> float: ...
+
+    def after_call(self, action: str | None = None) -> None: ...
+
+    def wait_time(self, action: str | None = None) -> float: ...
 
 
 def process_age(now_monotonic: Callable[[], float] = time.monotonic) -> float | None:
@@ -126,6 +156,13 @@ def process_age(now_monotonic: Callable[[], float] = time.monotonic) -> float | 
     except (OSError, ValueError, IndexError):
         return None
     return max(0.0, up - started - 1.0 / ticks)
+
+
+def process_started() -> float:
+    """Monotonic time this process started (unknown: now, which is later and so safe)."""
+    now = time.monotonic()
+    age = process_age()
+    return now - age if age is not None else now
 
 
 class CallPacer:
@@ -168,22 +205,10 @@ class CallPacer:
 
     @classmethod
     def for_pool_task(
-        cls,
-        task_slots: int,
-        margin: float = RATE_MARGIN,
-        *,
-        budget: RateBudget | None = None,
-        started: float | None = None,
+        cls, task_slots: int, margin: float = RATE_MARGIN, *, budget: RateBudget | None = None
     ) -> CallPacer:
-        """The pacer of a task holding ``task_slots`` slots of its account's pool (see module doc).
-
-        ``started``: monotonic time the task started (a trigger's start); default: this process's start.
-        """
-        if started is None:
-            now = time.monotonic()
-            age = process_age()
-            started = now - age if age is not None else now  # unknown: count from now (later is safe)
-        return cls.for_slots(task_slots, started, margin, budget=budget)
+        """The pacer of a task holding ``task_slots`` slots of its account's pool (see module doc)."""
+        return cls.for_slots(task_slots, process_started(), margin, budget=budget)
 
     @classmethod
     def for_slots(
@@ -251,3 +276,109 @@ class CallPacer:
         if returns is None:
             returns = self._returns[key] = deque(maxlen=self.window_for(action))
         returns.append(self._clock())
+
+
+class SharedSlotsPacer:
+    """One pacer for many concurrent callers (threads): the account's ``triggerer_slots`` in the triggerer.
+
+    Tasks started in the triggerer never pass the scheduler's pool check (Airflow defers them straight
+    from ``DagRun.schedule_tis``), so they cannot use pool slots; instead the account keeps ``slots``
+    of its ``N`` slots out of the pool (``cams-pool`` provisions ``N - slots``) and every trigger of the
+    account in this process shares them here. Each slot is a *virtual task* holding one slot for the
+    process's whole life: a call of API ``A`` takes one of the ``slots * c_A`` virtual slots of ``A``
+    that is free, holds it until it returns, and frees it ``interval`` after its return; no slot is free
+    before ``first_after`` (this process's start + one interval: a restarted triggerer never overlaps the
+    previous one's calls). On each virtual slot the calls follow each other ``interval`` apart from
+    return to start, so a window shorter than ``interval`` holds at most ``slots * c_A`` calls of ``A``,
+    and with the pool's ``N - slots`` at most ``N c_A <= L_A``: the module doc's argument, per slot.
+    Sync calls only (each call's ``before_call`` and ``after_call`` run in one thread).
+    """
+
+    def __init__(
+        self,
+        slots: int,
+        *,
+        budget: RateBudget | None = None,
+        interval: float = slot_interval(1),
+        first_after: float = float("-inf"),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
+            raise ValueError(f"slots must be a whole number >= 1, got {slots!r}")
+        self.slots = slots
+        self.budget = budget
+        self.interval = interval
+        self._first_after = first_after
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._free_at: dict[str, list[float]] = {}  # per budget: when each virtual slot is free (inf: busy)
+        self._held = threading.local()  # the (budget, slot) the current thread's call holds
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(slots={self.slots}, interval={self.interval:g}, budget={self.budget!r})"
+        )
+
+    def window_for(self, action: str | None = None) -> int:
+        """Calls of ``action`` allowed per ``interval`` across all callers (``slots * c_A``)."""
+        return self.slots * (self.budget.per_slot(action) if self.budget else 1)
+
+    def _key(self, action: str | None) -> str:
+        return self.budget.key(action) if self.budget else SHARED_KEY
+
+    def before_call(self, action: str | None = None) -> float:
+        """Block until a virtual slot of ``action`` is free and take it; return the time waited."""
+        key = self._key(action)
+        began = self._clock()
+        with self._cond:
+            free_at = self._free_at.setdefault(key, [self._first_after] * self.window_for(action))
+            while True:
+                index = min(range(len(free_at)), key=free_at.__getitem__)
+                delay = free_at[index] - self._clock()
+                if delay <= 0:
+                    free_at[index] = math.inf
+                    break
+                self._cond.wait(None if math.isinf(delay) else delay)
+        self._held.slot = (key, index)
+        return self._clock() - began
+
+    def after_call(self, action: str | None = None) -> None:
+        """The call this thread holds a slot for returned (or failed): free the slot one interval on."""
+        held = getattr(self._held, "slot", None)
+        if held is None:
+            raise RuntimeError("after_call without before_call in this thread")
+        self._held.slot = None
+        key, index = held
+        with self._cond:
+            self._free_at[key][index] = self._clock() + self.interval
+            self._cond.notify_all()
+
+    def wait_time(self, action: str | None = None) -> float:
+        """Not offered: an async call would not hold its slot (use the sync path in a thread)."""
+        raise RuntimeError("SharedSlotsPacer paces sync calls only; run the hook's method in a thread")
+
+
+_TRIGGERER_PACERS: dict[str, SharedSlotsPacer] = {}
+_TRIGGERER_LOCK = threading.Lock()
+
+
+def triggerer_pacer(account: str, budget: RateBudget) -> SharedSlotsPacer:
+    """The one pacer of ``account``'s ``triggerer_slots`` in this (triggerer) process, made on first use.
+
+    Kept for the process's life: a changed connection (limits, ``triggerer_slots``) applies after the
+    triggerer restarts (logged), so two pacers never spend one account's slots side by side.
+    """
+    with _TRIGGERER_LOCK:
+        pacer = _TRIGGERER_PACERS.get(account)
+        if pacer is None:
+            pacer = SharedSlotsPacer(
+                budget.triggerer_slots, budget=budget, first_after=process_started() + slot_interval(1)
+            )
+            _TRIGGERER_PACERS[account] = pacer
+        elif pacer.budget != budget:
+            log.warning(
+                "The rate settings of account %r changed; this triggerer keeps pacing with the ones it "
+                "started with until it restarts.",
+                account,
+            )
+        return pacer

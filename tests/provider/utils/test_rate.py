@@ -167,7 +167,7 @@ def over_limit(calls: list[Call], budget: RateBudget, window: float) -> dict[str
     """The budgets some window broke: API (or ``*`` for the shared one) -> (peak, limit)."""
     seen = peaks(calls, window)
     if budget.shared is not None:
-        limits = {"*": float(budget.pool_slots)}
+        limits = {"*": float(budget.slots)}
     else:
         limits = {api: budget.limits[api] for api in seen if api != "*"}
     return {api: (seen[api], limit) for api, limit in limits.items() if seen[api] > limit}
