@@ -159,3 +159,12 @@ def test_bad_rate_limits_say_what_to_fix(rate_limits: Any, needle: str) -> None:
     with pytest.raises(CamsConfigError, match="rate_limits") as err:
         settings(rate_limits=rate_limits)
     assert needle in str(err.value)
+
+
+def test_triggerer_slots_leave_the_pool_at_least_one_slot() -> None:
+    s = settings(triggerer_slots="4")
+    assert (s.triggerer_slots, s.pool_slots, s.rate_budget.slots) == (4, 1, 5)
+    for bad, needle in ((5, "from 0 to 4"), (-1, "whole number >= 0"), ("many", "whole number >= 0")):
+        with pytest.raises(CamsConfigError, match="triggerer_slots") as err:
+            settings(triggerer_slots=bad)
+        assert needle in str(err.value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -349,3 +350,58 @@ def test_process_age_is_known_on_linux() -> None:
 
     age = process_age()
     assert age is not None and 0 <= age < 24 * 3600
+
+
+# --------------------------------------------------------------------------- the triggerer's shared slots
+def test_shared_slots_keep_concurrent_callers_within_the_slots_per_interval() -> None:
+    """8 threads, 2 slots: any span shorter than the interval holds at most 2 call starts of one API,
+    whatever the machine's speed (a slow machine only spreads the calls further)."""
+    import threading
+
+    from airflow_provider_cams.utils.rate import SharedSlotsPacer
+
+    interval = 0.05
+    pacer = SharedSlotsPacer(2, budget=RateBudget({"A": 5.0, "B": 5.0}, triggerer_slots=2), interval=interval)
+    starts: dict[str, list[float]] = {"A": [], "B": []}
+    lock = threading.Lock()
+
+    def caller(api: str) -> None:
+        for _ in range(4):
+            pacer.before_call(api)
+            with lock:
+                starts[api].append(time.monotonic())
+            pacer.after_call(api)
+
+    threads = [threading.Thread(target=caller, args=("AB"[i % 2],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for api, times in starts.items():
+        assert len(times) == 16
+        assert max_in_window(sorted(times), interval * 0.99) <= 2, api  # the slot's return-to-start rule
+
+
+def test_shared_slots_per_api_and_misuse() -> None:
+    from airflow_provider_cams.utils.rate import SharedSlotsPacer
+
+    pacer = SharedSlotsPacer(1, budget=FLOW, interval=60.0)
+    assert pacer.before_call("A") == pytest.approx(0.0, abs=0.05)
+    assert pacer.before_call("B") == pytest.approx(0.0, abs=0.05), "API B does not wait for A's slot"
+    assert pacer.window_for("D") == 50
+    with pytest.raises(RuntimeError, match="sync calls only"):
+        pacer.wait_time("A")
+    pacer.after_call("B")
+    with pytest.raises(RuntimeError, match="without before_call"):
+        pacer.after_call("A")
+    with pytest.raises(ValueError, match="slots"):
+        SharedSlotsPacer(0)
+
+
+def test_triggerer_slots_come_out_of_the_pool() -> None:
+    budget = RateBudget({"A": 5.0}, triggerer_slots=4)
+    assert (budget.slots, budget.pool_slots, budget.per_slot("A")) == (5, 1, 1)
+    assert "4 of 5 slots kept for tasks started in the triggerer" in budget.describe()
+    for bad in (5, -1, True):
+        with pytest.raises(ValueError, match="triggerer_slots"):
+            RateBudget({"A": 5.0}, triggerer_slots=bad)
