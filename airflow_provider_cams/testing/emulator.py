@@ -77,7 +77,7 @@ class CamsEmulator:
 
     ``rate_limit``: calls per second of each API per AccessKeyId, as the vendor documents for every flow
     API (None: no limit); ``api_limits``: APIs with another limit; ``shared_rate_limit=True``: all APIs
-    count together against ``rate_limit`` (see :mod:`airflow_provider_cams.testing.ratelimit`).
+    count together against ``rate_limit`` (see ``testing/ratelimit.py``).
     """
 
     def __init__(

@@ -1,6 +1,6 @@
 """PublishFlowTrigger: a ``PublishFlowOperator`` task started in the triggerer, with no worker at all.
 
-Airflow (>= 3.3 here, :mod:`airflow_provider_cams.utils.compat`) can start a deferrable task directly in
+Airflow (>= 3.3 here, ``utils/compat.py``) can start a deferrable task directly in
 the triggerer (``start_from_trigger``): the scheduler defers it from ``DagRun.schedule_tis``, so it pays
 no worker process start, but it also never passes the scheduler's pool check. Its calls are therefore
 paced by the account's ``triggerer_slots`` (connection extra), shared by every trigger of the account in
