@@ -158,6 +158,18 @@ def process_age(now_monotonic: Callable[[], float] = time.monotonic) -> float | 
     return max(0.0, up - started - 1.0 / ticks)
 
 
+def _check_whole(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+
+
+def _share(budget: RateBudget | None, slots: int, action: str | None) -> tuple[str, int]:
+    """(the budget a call of ``action`` counts against, its calls per interval for ``slots`` slots)."""
+    if budget is None:
+        return SHARED_KEY, slots
+    return budget.key(action), slots * budget.per_slot(action)
+
+
 def process_started() -> float:
     """Monotonic time this process started (unknown: now, which is later and so safe)."""
     now = time.monotonic()
@@ -188,9 +200,8 @@ class CallPacer:
     ) -> None:
         if interval < 0:
             raise ValueError(f"interval must be >= 0, got {interval}")
-        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-            raise ValueError(f"window must be a whole number >= 1, got {window!r}")
         self.interval = interval
+        _check_whole("window", window)
         self.window = window
         self.budget = budget
         self._clock = clock
@@ -234,7 +245,7 @@ class CallPacer:
 
     def window_for(self, action: str | None = None) -> int:
         """Calls of ``action`` allowed per ``interval`` (``k * c_A``)."""
-        return self.window * (self.budget.per_slot(action) if self.budget else 1)
+        return _share(self.budget, self.window, action)[1]
 
     def rate_for(self, action: str | None = None) -> float:
         """Calls per second of ``action`` this pacer allows at most (infinite when off)."""
@@ -246,7 +257,7 @@ class CallPacer:
         return self.rate_for(None)
 
     def _key(self, action: str | None) -> str:
-        return self.budget.key(action) if self.budget else SHARED_KEY
+        return _share(self.budget, self.window, action)[0]
 
     def next_allowed(self, action: str | None = None) -> float:
         """Monotonic time at which the next call of ``action`` may start."""
@@ -303,8 +314,7 @@ class SharedSlotsPacer:
         first_after: float = float("-inf"),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
-            raise ValueError(f"slots must be a whole number >= 1, got {slots!r}")
+        _check_whole("slots", slots)
         self.slots = slots
         self.budget = budget
         self.interval = interval
@@ -321,10 +331,10 @@ class SharedSlotsPacer:
 
     def window_for(self, action: str | None = None) -> int:
         """Calls of ``action`` allowed per ``interval`` across all callers (``slots * c_A``)."""
-        return self.slots * (self.budget.per_slot(action) if self.budget else 1)
+        return _share(self.budget, self.slots, action)[1]
 
     def _key(self, action: str | None) -> str:
-        return self.budget.key(action) if self.budget else SHARED_KEY
+        return _share(self.budget, self.slots, action)[0]
 
     def before_call(self, action: str | None = None) -> float:
         """Block until a virtual slot of ``action`` is free and take it; return the time waited."""
