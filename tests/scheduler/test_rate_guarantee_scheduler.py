@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -208,6 +209,14 @@ def test_publishing_started_in_the_triggerer_keeps_every_api_within_its_limit(
     started_in_triggerer = [ti for ti in tis if ti["task_id"] == "publish_in_triggerer"]
     assert len(started_in_triggerer) == TRIGGER_FLOWS
     assert all(ti["queued_when"] is None for ti in started_in_triggerer), "no worker ran them"
+    # The trigger ended each task with the operator's XCom (no worker pushed it).
+    xcom_path = (
+        f"/api/v2/dags/cams_triggerer_mixed/dagRuns/{urllib.parse.quote(run_id, safe='')}"
+        "/taskInstances/publish_in_triggerer/xcomEntries/return_value?map_index=7&deserialize=true"
+    )
+    xcom = stack.request("GET", xcom_path)["value"]
+    xcom = json.loads(xcom) if isinstance(xcom, str) else xcom
+    assert (xcom["flow_id"], xcom["status"], xcom["already_published"]) == (ids[7], "PUBLISHED", False), xcom
     span = publishes[-1].received_at - publishes[0].received_at
     rate = (len(publishes) - 1) / span
     print(f"triggerer: {len(publishes)} PublishFlow in {span:.2f} s, {rate:.2f}/s; peaks {peaks}")
