@@ -1,8 +1,10 @@
 """``cams-pool``: create or check the Airflow pool that carries a CAMS account's rate limit.
 
 A task naming a missing pool waits in ``scheduled`` forever with only a scheduler log line, so the pool
-is provisioned up front, from the connection: ``floor(rate_limit)`` slots, deferred tasks counted
-(a deferred sensor keeps its slot while its trigger polls). Uses the ``airflow pools`` CLI of the
+is provisioned up front, from the connection: one slot per call/s of the account's most limited API
+(``floor(rate_limit)`` with ``rate_shared``), deferred tasks counted (a deferred sensor, or a task
+started in the triggerer, keeps its slot while its trigger runs). One pool per account serves every
+API: the tasks' pacers spend each slot's share of each API separately. Uses the ``airflow pools`` CLI of the
 environment it runs in, so it works with any metadata DB Airflow is configured for.
 
     cams-pool                         # create/update the pool of connection cams_default
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_cams.utils.rate import pool_size
+from airflow_provider_cams.utils.rate import RateBudget
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,12 @@ class PoolSpec:
         }
 
 
-def spec_for(conn_id: str, pool: str, rate_limit: float) -> PoolSpec:
+def spec_for(conn_id: str, pool: str, budget: RateBudget) -> PoolSpec:
+    """The pool of an account: one slot per call/s of its most limited API (or of the shared limit)."""
     return PoolSpec(
         name=pool,
-        slots=pool_size(rate_limit),
-        description=f"CAMS account of connection {conn_id}: at most {rate_limit:g} calls/s "
-        "(airflow-provider-cams)",
+        slots=budget.pool_slots,
+        description=f"CAMS account of connection {conn_id}: {budget.describe()} (airflow-provider-cams)",
     )
 
 
@@ -69,7 +71,7 @@ def spec_from_connection(conn_id: str) -> PoolSpec:
             raise
         login, password, extra = row.get("login"), row.get("password"), row.get("extra_dejson") or {}
     settings = CamsConnectionSettings.from_connection(conn_id, login, password, extra)
-    return spec_for(conn_id, settings.pool, settings.rate_limit)
+    return spec_for(conn_id, settings.pool, settings.rate_budget)
 
 
 def _airflow() -> str:

@@ -38,7 +38,7 @@ from airflow_provider_cams.hooks.transport import (
     Transport,
 )
 from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
-from airflow_provider_cams.utils.rate import CallPacer, pool_size
+from airflow_provider_cams.utils.rate import CallPacer, Pacer
 from airflow_provider_cams.utils.validation import (
     check_categories,
     check_id,
@@ -85,7 +85,7 @@ class CamsHook(BaseHook):
         retry_budget: float = DEFAULT_RETRY_BUDGET,
         pool: str | None = None,
         pool_slots: int = 1,
-        pacer: CallPacer | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         super().__init__()
         self.cams_conn_id = cams_conn_id
@@ -136,13 +136,21 @@ class CamsHook(BaseHook):
         return settings
 
     @property
-    def pacer(self) -> CallPacer:
+    def pacer(self) -> Pacer:
         """Pacing for a task in the account's pool (needs the connection: built on first call)."""
         if self._pacer is None:
-            self._pacer = self._pool_pacer()
+            self._pacer = self.pool_pacer()
         return self._pacer
 
-    def _pool_pacer(self) -> CallPacer:
+    @pacer.setter
+    def pacer(self, pacer: Pacer) -> None:
+        """Pace with ``pacer`` (e.g. the triggerer's shared one), before the first call is sent."""
+        if "transport" in self.__dict__:
+            raise RuntimeError("the hook has already sent calls with its pacer")
+        self._pacer = pacer
+
+    def pool_pacer(self) -> CallPacer:
+        """The pacer of a task in the account's pool: each API at its own limit (or one shared budget)."""
         s = self.settings
         if self.pool is None or not s.pacing:
             if self.pool is not None:
@@ -152,26 +160,25 @@ class CamsHook(BaseHook):
                     self.cams_conn_id,
                 )
             return CallPacer()
+        budget = s.rate_budget
         if self.pool != s.pool:
             self.log.warning(
-                "This task runs in pool %r, but connection %r's account pool is %r: the %g calls/s "
-                "guarantee holds only if every CAMS task of the account runs in %r.",
+                "This task runs in pool %r, but connection %r's account pool is %r: the guarantee (%s) "
+                "holds only if every CAMS task of the account runs in %r.",
                 self.pool,
                 self.cams_conn_id,
                 s.pool,
-                s.rate_limit,
+                budget.describe(),
                 s.pool,
             )
-        pacer = CallPacer.for_pool_task(self.pool_slots)
+        pacer = CallPacer.for_pool_task(self.pool_slots, budget=budget)
         self.log.info(
-            "Pacing CAMS calls for pool %r: at most %d per %.2f s, counted from their returns "
-            "(%d of %d slots, %g calls/s).",
+            "Pacing CAMS calls for pool %r: %d of %d slots, %s; per slot %.2f s, counted from returns.",
             self.pool,
-            pacer.window,
-            pacer.interval,
             self.pool_slots,
-            pool_size(s.rate_limit),
-            s.rate_limit,
+            budget.pool_slots,
+            budget.describe(),
+            pacer.interval,
         )
         return pacer
 

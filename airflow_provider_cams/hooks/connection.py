@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,8 @@ from airflow_provider_cams.utils.connection_form import (
     DEFAULT_REGION,
     MAX_TIMEOUT,
 )
-from airflow_provider_cams.utils.rate import DEFAULT_RATE_LIMIT
+from airflow_provider_cams.utils.rate import DEFAULT_RATE_LIMIT, RateBudget
+from airflow_provider_cams.vendor.limits import API_LIMITS, account_limits
 
 # Alibaba Cloud public region ids. CAMS documents only ap-southeast-1; the SDK derives
 # cams.<region>.aliyuncs.com for the others (undocumented: set ``endpoint`` to be explicit).
@@ -73,9 +75,28 @@ class CamsConnectionSettings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
     rate_limit: float = DEFAULT_RATE_LIMIT
+    rate_limits: Mapping[str, float] = field(default_factory=dict)
+    rate_shared: bool = False
+    triggerer_slots: int = 0
     pool: str = "cams_default"
     pacing: bool = True
     allow_insecure_http: bool = False
+
+    @property
+    def rate_budget(self) -> RateBudget:
+        """What the pacer spends: each API at its own limit (vendor table, ``rate_limit`` for the flow
+        APIs, ``rate_limits`` overrides), or one shared ``rate_limit`` with ``rate_shared``."""
+        if self.rate_shared:
+            return RateBudget(shared=self.rate_limit, triggerer_slots=self.triggerer_slots)
+        return RateBudget(
+            account_limits(self.rate_limit, self.rate_limits), triggerer_slots=self.triggerer_slots
+        )
+
+    @property
+    def pool_slots(self) -> int:
+        """Slots of the account's pool (``cams-pool``): one per call/s of the most limited API, less the
+        ``triggerer_slots``."""
+        return self.rate_budget.pool_slots
 
     @property
     def uses_default_credential_chain(self) -> bool:
@@ -146,7 +167,7 @@ class CamsConnectionSettings:
                 f"{endpoint!r} would send signed requests unencrypted. Use protocol 'https' (or, knowingly, "
                 "extra allow_insecure_http=true)."
             )
-        return cls(
+        settings = cls(
             access_key_id=access_key_id,
             access_key_secret=secret,
             security_token=token,
@@ -169,10 +190,18 @@ class CamsConnectionSettings:
                 "calls per second (the account's CAMS quota; documented: 5)",
                 where,
             ),
+            rate_limits=_limits(extra, "rate_limits", where),
+            rate_shared=_bool(extra, "rate_shared", False, where),
+            triggerer_slots=_whole(extra, "triggerer_slots", where),
             pool=_opt_str(extra, "pool", where) or conn_id,
             pacing=_bool(extra, "pacing", True, where),
             allow_insecure_http=allow_insecure,
         )
+        try:
+            settings.rate_budget  # noqa: B018 - the limits must make a budget (triggerer_slots < slots)
+        except ValueError as exc:
+            raise CamsConfigError(f"{where}: {exc}.") from None
+        return settings
 
 
 def raw_extra(conn_id: str, extra: str | dict[str, Any] | None) -> dict[str, Any]:
@@ -224,6 +253,51 @@ def _number(
         raise CamsConfigError(
             f"{where}: extra {key!r} must be between {low:g} and {high:g} {unit}, got {raw!r}."
         )
+    return value
+
+
+def _limits(extra: dict[str, Any], key: str, where: str) -> dict[str, float]:
+    """Per-API calls/s overrides: a JSON object (or its text, from the form) of known API -> number."""
+    raw = extra.get(key)
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raw = None
+    if not isinstance(raw, dict):
+        raise CamsConfigError(
+            f"{where}: extra {key!r} must be a JSON object of API name to calls/s "
+            '(e.g. {"PublishFlow": 10}).'
+        )
+    unknown = sorted(set(raw) - set(API_LIMITS))
+    if unknown:
+        raise CamsConfigError(
+            f"{where}: extra {key!r} names unknown CAMS API(s) {unknown}; known: {sorted(API_LIMITS)}."
+        )
+    unit = "calls per second (the API's quota for this account)"
+    limits: dict[str, float] = {}
+    for name, value in raw.items():
+        if value is None or value == "":
+            raise CamsConfigError(
+                f"{where}: extra {key!r} gives no number for {name!r}; give one or drop it."
+            )
+        limits[name] = _number(raw, name, 0.0, 1, 10_000, unit, f"{where}, extra {key!r}")
+    return limits
+
+
+def _whole(extra: dict[str, Any], key: str, where: str) -> int:
+    """A whole number >= 0 (0 when unset); its upper bound is checked with the rest of the budget."""
+    raw = extra.get(key)
+    if raw is None or raw == "":
+        return 0
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        value = -1
+    if isinstance(raw, bool) or value < 0:
+        raise CamsConfigError(f"{where}: extra {key!r} must be a whole number >= 0, got {raw!r}.")
     return value
 
 

@@ -105,6 +105,11 @@ def created_to_xcom(result: FlowCreated) -> dict[str, Any]:
     }
 
 
+def flow_task_xcom(ref: Any, xcom: dict[str, Any], request_id: str | None) -> dict[str, Any]:
+    """The XCom of a task acting on one flow (``ref``: a ``FlowRef``), on a worker or in the triggerer."""
+    return {"flow_id": ref.flow_id, "cust_space_id": ref.cust_space_id, **xcom, "request_id": request_id}
+
+
 def transition_to_xcom(result: FlowTransition) -> dict[str, Any]:
     """``already_published`` / ``already_deprecated``: the key names the status reached."""
     return {"status": result.status, f"already_{result.status.lower()}": result.already_done}

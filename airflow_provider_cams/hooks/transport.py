@@ -40,7 +40,7 @@ from airflow_provider_cams.exceptions import (
 )
 from airflow_provider_cams.hooks.results import Body
 from airflow_provider_cams.utils.metrics import CallCounters
-from airflow_provider_cams.utils.rate import CallPacer
+from airflow_provider_cams.utils.rate import Pacer
 from airflow_provider_cams.vendor.actions import API_VERSION, FLOW_ACTIONS
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class Transport:
         self,
         client: Callable[[], Client],
         protocol: str,
-        pacer: CallPacer,
+        pacer: Pacer,
         policy: RetryPolicy,
         log: logging.Logger | Any,
     ) -> None:
@@ -150,7 +150,7 @@ class Transport:
                         return done
                     exchange.outcome_unknown = False
                 request = self._request(exchange)  # SDK set-up before the pacing wait
-                waited = self.pacer.before_call()
+                waited = self.pacer.before_call(action)
                 self.counters.record_wait(action, waited)
                 if waited > 0.05:
                     self.log.info("Waited %.2f s for the account's call rate before %s.", waited, action)
@@ -168,7 +168,7 @@ class Transport:
         async for attempt in AsyncRetrying(**self._retry_kwargs(exchange, max_attempts)):
             with attempt:
                 request = self._request(exchange)
-                waited = self.pacer.wait_time()
+                waited = self.pacer.wait_time(action)
                 await asyncio.sleep(waited)
                 self.counters.record_wait(action, waited)
                 with self._sending(exchange):
@@ -193,7 +193,7 @@ class Transport:
             outcome = outcome_of(error)
             raise error from None
         finally:
-            self.pacer.after_call()
+            self.pacer.after_call(exchange.action)
             self.counters.record_call(exchange.action, outcome, time.monotonic() - started)
 
     def _request(self, exchange: Exchange) -> tuple[Any, Any, Any]:

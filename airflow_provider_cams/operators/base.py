@@ -83,12 +83,9 @@ class FlowOperator(CamsBaseOperator):
         outcome = self.act(ref, context)
         self.persist_links(context, ref, {**outcome.flow, **outcome.xcom})
         self.log.info("Done: flow %s, RequestId %s.", ref.flow_id, outcome.request_id)
-        return {
-            "flow_id": ref.flow_id,
-            "cust_space_id": ref.cust_space_id,
-            **outcome.xcom,
-            "request_id": outcome.request_id,
-        }
+        from airflow_provider_cams.hooks.results import flow_task_xcom
+
+        return flow_task_xcom(ref, outcome.xcom, outcome.request_id)
 
     def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         """Send this operator's action for the (checked) flow; ``context`` is the task's (e.g. its try)."""

@@ -15,6 +15,7 @@ from airflow.sdk import Asset, Context
 from airflow_provider_cams.exceptions import CamsAuthError, CamsConfigError, CamsError, CamsValidationError
 from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator, FlowOutcome
 from airflow_provider_cams.operators.mixins import cams_template_fields
+from airflow_provider_cams.triggers.publish import publish_start_args, start_args_for
 
 if TYPE_CHECKING:
     from airflow_provider_cams.hooks.cams import FlowRef
@@ -125,13 +126,36 @@ class PublishFlowOperator(FlowOperator):
         when the task is retried (``try_number > 1``), where the first try may already have published
         it. ``True``: always (two calls per flow; a re-run then sends no PublishFlow at all).
         ``False``: never, not even on retries.
+    :param start_from_trigger: start in the triggerer, without a worker (Airflow >= 3.3, and
+        ``triggerer_slots`` on the connection: :doc:`/rate_limit`); otherwise the task runs on a worker
+        as usual. Mapped: ``.partial(start_from_trigger=True)``.
     """
 
     verb = "Publishing"
+    start_trigger_args = publish_start_args()
 
-    def __init__(self, *, flow_id: str, check_first: bool | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        flow_id: str,
+        check_first: bool | None = None,
+        start_from_trigger: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(flow_id=flow_id, **kwargs)
         self.check_first = check_first
+        self.start_trigger_args = start_args_for(self) if start_from_trigger else None
+        self.start_from_trigger = self.start_trigger_args is not None
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A task started in the triggerer that a worker finishes (the trigger said why)."""
+        event = event or {}
+        self.log.info(
+            "Continuing on a worker after the triggerer: %s.", event.get("reason", "no reason given")
+        )
+        if event.get("maybe_sent"):
+            self.check_first = True  # a PublishFlow may have gone out: read the flow first
+        return self.execute(context)
 
     def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
         from airflow_provider_cams.hooks.results import transition_to_xcom

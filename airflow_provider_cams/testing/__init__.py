@@ -7,7 +7,7 @@ Standard library only: importing this package pulls in neither Airflow nor the A
     with CamsEmulator(access_key_id="AK", access_key_secret="SK") as emu:
         emu.faults.add(FaultKind.THROTTLE, action="PublishFlow", retry_after_ms=200)
         ...  # point the client at emu.endpoint with protocol HTTP
-        assert emu.max_calls_in_window() <= 5
+        assert max(emu.max_calls_per_api().values()) <= 5  # each API within its own limit
 
 The pytest plugin (``cams_emulator`` fixture) lives in ``airflow_provider_cams.testing.pytest_plugin``;
 ``run_dag(dag)`` runs a DAG built in a test with ``dag.test()`` on every supported Airflow (it imports

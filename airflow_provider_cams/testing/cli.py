@@ -64,9 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate-limit",
         type=float,
         default=DEFAULT_RATE_LIMIT,
-        help="calls per second per AccessKeyId (default %(default)s)",
+        help="calls per second of each API per AccessKeyId (default %(default)s)",
     )
     limit.add_argument("--no-rate-limit", action="store_true")
+    parser.add_argument(
+        "--shared-rate-limit", action="store_true", help="count all APIs together against --rate-limit"
+    )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="random fault probability per call")
     parser.add_argument("--fault-kinds", default=None, help="comma-separated FaultKind values (--fault-rate)")
     parser.add_argument("--seed", type=int, default=None, help="seed for --fault-rate")
@@ -118,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             rate_limit=None if args.no_rate_limit else args.rate_limit,
+            shared_rate_limit=args.shared_rate_limit,
             sts_credentials={sts_id: (secret, token) for sts_id, secret, token in args.sts},
             require_flow_json=args.require_flow_json,
             published_update=args.published_update,

@@ -10,7 +10,7 @@ No signature is needed, so they answer loopback clients only. They are never rec
     POST /_emulator/faults                 faults.add() keyword arguments as JSON
     POST /_emulator/faults/random          faults.random() keyword arguments as JSON
     POST /_emulator/faults/clear           faults.clear()
-    POST /_emulator/rate-limit             {"rate_limit": 5 | null}
+    POST /_emulator/rate-limit             {"rate_limit": 5 | null, "api_limits": {API: n}, "shared": bool}
     POST /_emulator/reset                  reset()
     POST /_emulator/published-update       {"published_update": "reject" | "revert_to_draft"}
     GET  /_emulator/dialect                the dialect's name and every switch
@@ -70,7 +70,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/faults"): lambda emu, body, q: {"ok": True, "rule": emu.faults.add(**body).as_dict()},
     ("POST", "/faults/random"): lambda emu, body, q: _ok(lambda: emu.faults.random(**body)),
     ("POST", "/faults/clear"): lambda emu, body, q: _ok(emu.faults.clear),
-    ("POST", "/rate-limit"): lambda emu, body, q: _ok(lambda: emu.set_rate_limit(body.get("rate_limit"))),
+    ("POST", "/rate-limit"): lambda emu, body, q: _ok(
+        lambda: emu.set_rate_limit(
+            body.get("rate_limit"), api_limits=body.get("api_limits"), shared=body.get("shared")
+        )
+    ),
     ("POST", "/reset"): lambda emu, body, q: _ok(emu.reset),
     ("POST", "/published-update"): lambda emu, body, q: _ok(
         lambda: emu.set_published_update(body["published_update"])

@@ -74,6 +74,10 @@ class CamsEmulator:
     default, ``"renamed"``, ``"contrary"``) or a :class:`~airflow_provider_cams.testing.dialects.Dialect`
     (``dialect_named("renamed", wrong_status_http=400)``). ``published_update``, when given, overrides
     the dialect's switch of that name.
+
+    ``rate_limit``: calls per second of each API per AccessKeyId, as the vendor documents for every flow
+    API (None: no limit); ``api_limits``: APIs with another limit; ``shared_rate_limit=True``: all APIs
+    count together against ``rate_limit`` (see ``testing/ratelimit.py``).
     """
 
     def __init__(
@@ -91,6 +95,8 @@ class CamsEmulator:
         clock: Callable[[], float] | None = None,
         *,
         dialect: str | Dialect | None = None,
+        api_limits: Mapping[str, float] | None = None,
+        shared_rate_limit: bool = False,
     ) -> None:
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
@@ -106,7 +112,7 @@ class CamsEmulator:
         ]
         self._credentials = CredentialStore(identities)
         self._verifier = SignatureVerifier(self._credentials)
-        self._limiter = SlidingWindowLimiter(rate_limit)
+        self._limiter = SlidingWindowLimiter(rate_limit, api_limits=api_limits, shared=shared_rate_limit)
         self.json_fetch_timeout = json_fetch_timeout
         self._assets = HostedAssets()
         self._store = FlowStore(
@@ -309,9 +315,32 @@ class CamsEmulator:
     def rate_limit(self) -> float | None:
         return self._limiter.rate
 
-    def set_rate_limit(self, rate: float | None) -> None:
-        """Calls per second per AccessKeyId (a sliding window); None turns limiting off."""
+    def set_rate_limit(
+        self,
+        rate: float | None,
+        *,
+        api_limits: Mapping[str, float] | None = None,
+        shared: bool | None = None,
+    ) -> None:
+        """Calls per second of each API per AccessKeyId (a sliding window each); None turns limiting off.
+
+        ``api_limits``: APIs with another limit than ``rate`` (replaces the previous ones when given);
+        ``shared``: count all APIs together against ``rate`` (left as it was when None)."""
         self._limiter.set_rate(rate)
+        if api_limits is not None:
+            self._limiter.set_api_limits(api_limits)
+        if shared is not None:
+            self._limiter.set_shared(shared)
+
+    @property
+    def api_limits(self) -> dict[str, float]:
+        """The APIs limited otherwise than :attr:`rate_limit` (calls/s)."""
+        return self._limiter.api_limits
+
+    @property
+    def shared_rate_limit(self) -> bool:
+        """True when all APIs count together against :attr:`rate_limit` (else each API on its own)."""
+        return self._limiter.shared
 
     @property
     def require_flow_json(self) -> bool:
@@ -331,6 +360,11 @@ class CamsEmulator:
         """Peak calls within any ``window`` seconds of arrival times; by default only admitted calls that
         were not throttled (auth failures and limiter rejections excluded)."""
         return self._log.max_calls_in_window(window, action, include_rejected)
+
+    def max_calls_per_api(self, window: float = 1.0, include_rejected: bool = False) -> dict[str, int]:
+        """:meth:`max_calls_in_window` of each API that was called: what each API's own limit bounds."""
+        actions = {r.action for r in self._log.snapshot() if r.action}
+        return {a: self._log.max_calls_in_window(window, a, include_rejected) for a in sorted(actions)}
 
     def reset(self) -> None:
         """Forget flows, hosted files, recorded requests, faults, seen nonces and rate-limit windows.
@@ -363,7 +397,9 @@ class CamsEmulator:
                 raise CamsError(verdict.code or "IncompleteSignature", verdict.message, verdict.http_status)
             call.credential = verdict.credential
             # ASSUMED: the vendor's limiter sends no x-acs-retry-after header (the throttle fault can).
-            if not self._limiter.try_acquire(verdict.credential.access_key_id, request.received_mono):
+            if not self._limiter.try_acquire(
+                verdict.credential.access_key_id, request.received_mono, call.action
+            ):
                 limited = CamsError("System.LimitControl")
                 payload = self._error_payload(call, limited)
                 return self._answer(call, limited.http_status, payload, throttled=True)

@@ -1,8 +1,13 @@
-"""The emulator's per-AccessKeyId QPS limiter (CAMS documents 5 calls per second per account).
+"""The emulator's QPS limiter: each CAMS API at its own limit per account, or one shared limit.
 
-ASSUMED, as the vendor documents only the rate: the limit is a sliding window over *admitted* calls, so
-calls rejected with System.LimitControl do not consume quota, and the key is the AccessKeyId (the vendor
-says "per account"; an STS identity therefore has its own window here).
+The vendor's pages give every API its own "QPS limit ... per account" (every flow API: 5 calls per
+second). The emulator reads that independently of the provider's ``vendor/limits.py``: ``rate`` is the
+limit of every API unless ``api_limits`` names another for it; ``shared=True`` counts all APIs
+together against ``rate`` (the stricter reading, for tests of the provider's shared mode).
+
+ASSUMED, as the vendor documents only the rates: the limit is a sliding window over *admitted* calls,
+so calls rejected with System.LimitControl do not consume quota, and the key is the AccessKeyId (the
+vendor says "per account"; an STS identity therefore has its own window here).
 """
 
 from __future__ import annotations
@@ -10,6 +15,9 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
+from collections.abc import Mapping
+
+ANY_API = "*"
 
 
 def window_for(rate: float) -> tuple[int, float]:
@@ -21,7 +29,7 @@ def window_for(rate: float) -> tuple[int, float]:
 
 
 class SlidingWindowLimiter:
-    """Admits at most ``calls`` stamps per key in any window of ``window`` seconds.
+    """Admits at most ``calls`` stamps per (key, API) in any window of ``window`` seconds.
 
     Stamps are monotonic arrival times taken before any processing. Threads may decide out of arrival
     order, so a stamp counts against another when they are less than one window apart in either
@@ -29,29 +37,64 @@ class SlidingWindowLimiter:
     ``CamsEmulator.max_calls_in_window`` measures. Each decision is atomic under one lock.
     """
 
-    def __init__(self, rate: float | None) -> None:
+    def __init__(
+        self, rate: float | None, *, api_limits: Mapping[str, float] | None = None, shared: bool = False
+    ) -> None:
         self._lock = threading.Lock()
-        self._admitted: dict[str, deque[float]] = {}
+        self._admitted: dict[tuple[str, str], deque[float]] = {}
         self._limit: tuple[int, float] | None = None
+        self._api_limits: dict[str, tuple[int, float]] = {}
+        self.shared = shared
         self.set_rate(rate)
+        self.set_api_limits(api_limits)
 
     @property
     def rate(self) -> float | None:
         with self._lock:
             return None if self._limit is None else self._limit[0] / self._limit[1]
 
+    @property
+    def api_limits(self) -> dict[str, float]:
+        """The APIs whose limit differs from ``rate`` (calls/s)."""
+        with self._lock:
+            return {api: calls / window for api, (calls, window) in self._api_limits.items()}
+
     def set_rate(self, rate: float | None) -> None:
         limit = None if rate is None else window_for(rate)
         with self._lock:
             self._limit = limit
 
-    def try_acquire(self, key: str, now: float) -> bool:
-        """Admit (and count) one call stamped ``now``, or refuse it without counting it."""
+    def set_api_limits(self, api_limits: Mapping[str, float] | None) -> None:
+        limits = {api: window_for(rate) for api, rate in (api_limits or {}).items()}
         with self._lock:
-            if self._limit is None:
+            self._api_limits = limits
+
+    def set_shared(self, shared: bool) -> None:
+        with self._lock:
+            self.shared = shared
+
+    def limit_of(self, api: str | None) -> float | None:
+        """Calls/s the limiter admits for ``api`` (None: unlimited)."""
+        with self._lock:
+            limit = self._window(api)
+        return None if limit is None else limit[0] / limit[1]
+
+    def _window(self, api: str | None) -> tuple[int, float] | None:
+        if self._limit is None:
+            return None
+        if self.shared or api is None:
+            return self._limit
+        return self._api_limits.get(api, self._limit)
+
+    def try_acquire(self, key: str, now: float, api: str | None = None) -> bool:
+        """Admit (and count) one call of ``api`` stamped ``now``, or refuse it without counting it."""
+        with self._lock:
+            limit = self._window(api)
+            if limit is None:
                 return True
-            calls, window = self._limit
-            stamps = self._admitted.setdefault(key, deque())
+            calls, window = limit
+            bucket = (key, ANY_API if self.shared or api is None else api)
+            stamps = self._admitted.setdefault(bucket, deque())
             # Keep a spare window of history for calls that decide late on an earlier stamp.
             while stamps and stamps[0] <= now - 2 * window:
                 stamps.popleft()

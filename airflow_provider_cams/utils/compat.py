@@ -31,6 +31,7 @@ API) live in :mod:`airflow_provider_cams.testing.dag_run`: the runtime never nee
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 # common-compat resolves these lazily: airflow.sdk.exceptions / airflow.sdk.configuration on >= 3.2,
@@ -52,6 +53,21 @@ def airflow_version() -> tuple[int, int, int]:
 AIRFLOW_V_3_3_PLUS: bool = airflow_version() >= (3, 3, 0)
 
 _stats: Any = None
+
+# Starting a task in the triggerer (``start_from_trigger``) with the triggerer rendering its templates
+# (Airflow 3.3, apache/airflow#55068; 3.1 and 3.2 run such a task on a worker, as without it).
+START_FROM_TRIGGER: bool = AIRFLOW_V_3_3_PLUS
+
+
+def start_trigger_args(trigger_cls: str, next_method: str, timeout: timedelta) -> Any:
+    """``StartTriggerArgs`` where the installed Airflow starts tasks in the triggerer, else None."""
+    if not START_FROM_TRIGGER:
+        return None
+    from airflow.triggers.base import StartTriggerArgs
+
+    return StartTriggerArgs(
+        trigger_cls=trigger_cls, next_method=next_method, trigger_kwargs={}, next_kwargs=None, timeout=timeout
+    )
 
 
 def stats_backend() -> Any:
@@ -96,9 +112,11 @@ def _initialize_stats_if_needed(stats: Any) -> None:
 
 __all__ = [
     "AIRFLOW_V_3_3_PLUS",
+    "START_FROM_TRIGGER",
     "AirflowFailException",
     "AirflowSensorTimeout",
     "airflow_version",
     "conf",
+    "start_trigger_args",
     "stats_backend",
 ]

@@ -70,9 +70,29 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
     ),
     "rate_limit": ConnField(
         "Rate limit (calls/s)",
-        "The account's CAMS quota (documented: 5). Its pool gets floor(rate_limit) slots (cams-pool).",
+        "The account's quota of each flow API (documented: 5 per API). With rate_shared, the one budget "
+        "all APIs share. The pool gets one slot per call/s of the most limited API (cams-pool).",
         type="number",
         default=5,
+    ),
+    "rate_limits": ConnField(
+        "Per-API limits",
+        'Calls/s of single APIs, over the vendor\'s table, as a JSON object, e.g. {"SendChatappMessage": '
+        "200}. Ignored with rate_shared.",
+    ),
+    "rate_shared": ConnField(
+        "One shared budget",
+        "Count every call of every API against rate_limit together (the cautious pre-0.3 pacing), "
+        "instead of each API against its own limit. Default false.",
+        type="boolean",
+        default=False,
+    ),
+    "triggerer_slots": ConnField(
+        "Slots kept for the triggerer",
+        "How many of the account's slots tasks started in the triggerer (start_from_trigger=True) share; "
+        "the pool gets the rest (cams-pool). Default 0: such tasks run on a worker as usual.",
+        type="integer",
+        default=0,
     ),
     "pool": ConnField(
         "Pool",
@@ -161,7 +181,7 @@ def form_widgets() -> dict[str, Any]:
                 None
                 if field.default is None
                 else f"{field.default:g}"
-                if field.type == "number"
+                if field.type in ("number", "integer")
                 else field.default
             )
             widgets[name] = StringField(

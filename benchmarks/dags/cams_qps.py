@@ -1,4 +1,4 @@
-"""Benchmark DAGs: the same publish of N flows done four ways (flow ids in the run conf), and one
+"""Benchmark DAGs: the same publish of N flows done five ways (flow ids in the run conf), and one
 Flow JSON deployed to many sub-customers."""
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ def chunks(count: int = CHUNKS) -> list[list[str]]:
 
 with DAG("qps_mapped", **ARGS):  # the operator's defaults: one PublishFlow per flow on the first try
     PublishFlowOperator.partial(task_id="publish", pool=POOL).expand(flow_id=flow_ids())
+
+with DAG("qps_triggerer", **ARGS):  # started in the triggerer: connection cams_trig keeps 4 slots for it
+    PublishFlowOperator.partial(
+        task_id="publish", pool="cams_trig", cams_conn_id="cams_trig", start_from_trigger=True
+    ).expand(flow_id=flow_ids())
 
 with DAG("qps_pool_only", **ARGS):
     PublishFlowOperator.partial(task_id="publish", pool=POOL, cams_conn_id="cams_unpaced", retries=5).expand(

@@ -1,4 +1,4 @@
-"""The per-AccessKeyId QPS limit (documented: 5 calls/s per account) and max_calls_in_window."""
+"""The per-AccessKeyId QPS limits (documented: 5 calls/s per flow API and account), max_calls_in_window."""
 
 from __future__ import annotations
 
@@ -184,3 +184,53 @@ def test_window_for_rejects_non_positive() -> None:
 def test_max_in_window_is_half_open() -> None:
     assert max_in_window([0.0, 0.5, 1.0, 1.4], 1.0) == 3
     assert max_in_window([], 1.0) == 0
+
+
+# --------------------------------------------------------------------------- each API at its own limit
+def _create_burst(emu: CamsEmulator, n: int) -> list[str]:
+    """n sequential CreateFlow calls (another API than ListFlow); the Code each ended with."""
+    client = cams_client(emu)
+    codes = []
+    for i in range(n):
+        try:
+            codes.append(
+                client.create_flow(m.CreateFlowRequest(flow_name=f"f{i}", categories=["OTHER"])).body.code
+            )
+        except ClientException as exc:
+            codes.append(exc.code)
+    return codes
+
+
+def test_each_api_has_its_own_limit(emu: CamsEmulator) -> None:
+    assert _burst(emu, 5) == ["OK"] * 5
+    assert _create_burst(emu, 6) == ["OK"] * 5 + ["System.LimitControl"]  # ListFlow's 5 do not count
+    assert _burst(emu, 1) == ["System.LimitControl"]
+    assert emu.max_calls_per_api() == {"CreateFlow": 5, "ListFlow": 5}
+    assert emu.max_calls_in_window() == 10
+
+
+def test_one_api_can_have_another_limit(emu: CamsEmulator) -> None:
+    emu.set_rate_limit(5, api_limits={"CreateFlow": 2})
+    assert emu.api_limits == {"CreateFlow": 2.0}
+    assert _create_burst(emu, 3) == ["OK", "OK", "System.LimitControl"]
+    assert _burst(emu, 6) == ["OK"] * 5 + ["System.LimitControl"]
+
+
+def test_shared_limit_counts_every_api_together(emu: CamsEmulator) -> None:
+    emu.set_rate_limit(5, shared=True)
+    assert emu.shared_rate_limit
+    assert _burst(emu, 3) == ["OK"] * 3
+    assert _create_burst(emu, 3) == ["OK", "OK", "System.LimitControl"]
+    assert emu.max_calls_in_window() == 5
+
+
+def test_limiter_keys_apis_apart_unless_shared() -> None:
+    limiter = SlidingWindowLimiter(1, api_limits={"B": 2})
+    assert limiter.try_acquire("k", 1.0, "A") and not limiter.try_acquire("k", 1.0, "A")
+    assert limiter.try_acquire("k", 1.0, "B") and limiter.try_acquire("k", 1.0, "B")
+    assert not limiter.try_acquire("k", 1.0, "B")
+    assert limiter.limit_of("A") == 1.0 and limiter.limit_of("B") == 2.0
+    shared = SlidingWindowLimiter(2, api_limits={"B": 50}, shared=True)
+    assert shared.try_acquire("k", 1.0, "A") and shared.try_acquire("k", 1.0, "B")
+    assert not shared.try_acquire("k", 1.0, "B")
+    assert shared.limit_of("B") == 2.0

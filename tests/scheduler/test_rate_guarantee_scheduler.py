@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +36,13 @@ BURST_CALLS = 5  # GetFlow calls per burst task: one before the barrier, four af
 def connections(emu: CamsEmulator) -> dict[str, str]:
     base = json.loads(emu.connection_uri_json())
     unpaced = {**base, "extra": {**base["extra"], "pool": "cams_default", "pacing": False}}
-    return {"AIRFLOW_CONN_CAMS_DEFAULT": json.dumps(base), "AIRFLOW_CONN_CAMS_UNPACED": json.dumps(unpaced)}
+    # The same account with 4 of its 5 slots kept for tasks started in the triggerer (pool: 1 slot).
+    trig = {**base, "extra": {**base["extra"], "pool": "cams_trig", "triggerer_slots": 4}}
+    return {
+        "AIRFLOW_CONN_CAMS_DEFAULT": json.dumps(base),
+        "AIRFLOW_CONN_CAMS_UNPACED": json.dumps(unpaced),
+        "AIRFLOW_CONN_CAMS_TRIG": json.dumps(trig),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +68,20 @@ def stack(
     dags = home / "dags"
     shutil.copytree(DAGS, dags, ignore=shutil.ignore_patterns("__pycache__"))
     with AirflowStack(
-        home, dags, executor=executor, parallelism=16, extra_env=connections(emulator)
+        home, dags, executor=executor, parallelism=16, with_triggerer=True, extra_env=connections(emulator)
     ) as stack:
         stack.start()
         cams_pool = Path(sys.executable).with_name("cams-pool")
-        out = subprocess.run([str(cams_pool)], env=stack.env, capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr
-        for dag_id in ("cams_rate_paced", "cams_burst_paced", "cams_burst_unpaced"):
+        for conn_id in ("cams_default", "cams_trig"):
+            out = subprocess.run(
+                [str(cams_pool), "--conn-id", conn_id],
+                env=stack.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert out.returncode == 0, out.stderr
+        for dag_id in ("cams_rate_paced", "cams_burst_paced", "cams_burst_unpaced", "cams_triggerer_mixed"):
             stack.wait_for_dag(dag_id)
         yield stack
 
@@ -95,7 +109,7 @@ def test_paced_pool_keeps_every_second_within_the_limit(stack: AirflowStack, emu
     assert len(emulator.requests(action="PublishFlow")) == RUNS * (PER_RUN + PER_BATCH)
     assert len(emulator.requests(action="GetFlow")) >= RUNS  # the readers
     assert all(f["Status"] == "PUBLISHED" for f in emulator.flows().values())
-    assert emulator.max_calls_in_window(1.0, include_rejected=True) <= 5
+    assert max(emulator.max_calls_per_api(1.0, include_rejected=True).values()) <= 5
     if stack.worker_hostnames:
         hosts = {ti.get("hostname") for run in states for ti in stack.task_instances("cams_rate_paced", run)}
         assert set(stack.worker_hostnames) <= hosts, "both Celery workers ran CAMS tasks"
@@ -160,3 +174,49 @@ def test_unpaced_pool_alone_breaks_the_limit(stack: AirflowStack, emulator: Cams
     assert {c.params["FlowId"] for c in emulator.requests("GetFlow")} == set(ids), timeline
     assert emulator.max_calls_in_window(1.0, include_rejected=True) > 5, timeline
     assert [c for c in emulator.requests() if c.code == "System.LimitControl"] != [], timeline
+
+
+TRIGGER_FLOWS, DEPLOYS = 30, 4
+
+
+def test_publishing_started_in_the_triggerer_keeps_every_api_within_its_limit(
+    stack: AirflowStack, emulator: CamsEmulator
+) -> None:
+    """30 mapped publishes started in the triggerer (no worker) while a worker task of the same account
+    creates, attaches and publishes flows: each flow published once, nothing throttled, no API above 5
+    calls in any second. The publish rate first to last PublishFlow is printed (``-rP``) and measured
+    by ``make bench``; a rate is never asserted (it depends on the machine)."""
+    emulator.reset()
+    ids = [
+        emulator.add_flow(name=f"trig {i}", categories=["OTHER"], with_json=True)
+        for i in range(TRIGGER_FLOWS)
+    ]
+    conf = {
+        "flow_ids": ids,
+        "deploy_names": [f"deployed {i}" for i in range(DEPLOYS)],
+        "json_url": emulator.flow_json_url(ids[0]),
+    }
+    run_id = stack.trigger("cams_triggerer_mixed", conf=conf)
+    state = stack.wait_for_runs("cams_triggerer_mixed", [run_id], timeout=600)[run_id]
+    tis = stack.task_instances("cams_triggerer_mixed", run_id)
+    assert state == "success", tis
+    assert [c for c in emulator.requests() if c.code == "System.LimitControl"] == []
+    peaks = emulator.max_calls_per_api(1.0, include_rejected=True)
+    assert max(peaks.values()) <= 5, peaks
+    publishes = [r for r in emulator.requests("PublishFlow") if r.params.get("FlowId") in ids]
+    assert sorted(r.params["FlowId"] for r in publishes) == sorted(ids), "one PublishFlow per flow"
+    assert all(f["Status"] == "PUBLISHED" for f in emulator.flows().values())
+    started_in_triggerer = [ti for ti in tis if ti["task_id"] == "publish_in_triggerer"]
+    assert len(started_in_triggerer) == TRIGGER_FLOWS
+    assert all(ti["queued_when"] is None for ti in started_in_triggerer), "no worker ran them"
+    # The trigger ended each task with the operator's XCom (no worker pushed it).
+    xcom_path = (
+        f"/api/v2/dags/cams_triggerer_mixed/dagRuns/{urllib.parse.quote(run_id, safe='')}"
+        "/taskInstances/publish_in_triggerer/xcomEntries/return_value?map_index=7&deserialize=true"
+    )
+    xcom = stack.request("GET", xcom_path)["value"]
+    xcom = json.loads(xcom) if isinstance(xcom, str) else xcom
+    assert (xcom["flow_id"], xcom["status"], xcom["already_published"]) == (ids[7], "PUBLISHED", False), xcom
+    span = publishes[-1].received_at - publishes[0].received_at
+    rate = (len(publishes) - 1) / span
+    print(f"triggerer: {len(publishes)} PublishFlow in {span:.2f} s, {rate:.2f}/s; peaks {peaks}")

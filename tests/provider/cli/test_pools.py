@@ -33,7 +33,7 @@ def test_create_then_check_then_detect_drift(airflow_db: str) -> None:
         "conn_type": "cams",
         "login": "AK",
         "password": "SK",
-        "extra": {"pool": "cams_it_pool", "rate_limit": 7.5},
+        "extra": {"pool": "cams_it_pool", "rate_limit": 7.5, "rate_shared": True},
     }
     missing = run("--check", conn=conn)
     assert missing.returncode == 1 and "does not exist" in missing.stderr
@@ -47,6 +47,16 @@ def test_create_then_check_then_detect_drift(airflow_db: str) -> None:
     drift = run("--check", conn=conn)
     assert drift.returncode == 1
     assert "has 9 slots" in drift.stderr and "does not count deferred" in drift.stderr
+
+
+def test_per_api_pool_has_a_slot_per_call_of_the_most_limited_api() -> None:
+    # flow APIs raised to 20/s, but template reads stay at their documented 5/s: 5 slots
+    raised = {"conn_type": "cams", "login": "AK", "password": "SK", "extra": {"rate_limit": 20}}
+    out = run("--print-json", conn=raised)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["cams_default"]["slots"] == 5
+    lowered = {**raised, "extra": {"rate_limits": {"GetFlow": 3}}}
+    assert json.loads(run("--print-json", conn=lowered).stdout)["cams_default"]["slots"] == 3
 
 
 def test_bad_connection_is_reported() -> None:

@@ -117,3 +117,47 @@ def test_retried_create_reuses_and_refuses_to_guess(emulator: CamsEmulator) -> N
     emulator.add_flow(name="name", categories=["OTHER"])
     with pytest.raises(CamsDuplicateFlowError, match="2 flows are named 'name'"):
         hook.create_flow("name", ["OTHER"], reuse_existing=True)
+
+
+def test_the_pool_pacer_spends_each_api_budget_apart(
+    emulator: CamsEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_cams.utils.rate import CallPacer
+
+    class Recording(CallPacer):
+        seen: list[tuple[str, str | None]] = []
+
+        def before_call(self, action: str | None = None) -> float:
+            self.seen.append(("before", action))
+            return super().before_call(action)
+
+        def wait_time(self, action: str | None = None) -> float:
+            self.seen.append(("wait", action))
+            return super().wait_time(action)
+
+        def after_call(self, action: str | None = None) -> None:
+            self.seen.append(("after", action))
+            super().after_call(action)
+
+    pool_hook = CamsHook(pool="cams_default", pool_slots=2)
+    budget = pool_hook.pacer.budget
+    assert budget is not None and budget.shared is None
+    assert (pool_hook.pacer.window_for("GetFlow"), pool_hook.pacer.window_for("SendChatappMessage")) == (
+        2,
+        100,
+    )
+    pacer = Recording()
+    hook = CamsHook(pacer=pacer)
+    flow_id = emulator.add_flow(name="paced", categories=["OTHER"])
+    hook.get_flow(flow_id)
+    asyncio.run(hook.aget_flow(flow_id))
+    sync, async_ = (
+        [("before", "GetFlow"), ("wait", "GetFlow"), ("after", "GetFlow")],
+        [("wait", "GetFlow"), ("after", "GetFlow")],
+    )
+    assert pacer.seen == sync + async_
+    conn = json.loads(emulator.connection_uri_json())
+    conn["extra"]["rate_shared"] = True
+    monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", json.dumps(conn))
+    shared = CamsHook(pool="cams_default").pacer
+    assert shared.budget is not None and shared.budget.shared == 5.0 and shared.window_for("GetFlow") == 1

@@ -121,3 +121,50 @@ def test_https_is_the_default_and_certificates_are_verified() -> None:
 
     assert settings().protocol == "https"
     assert "ignore_ssl" not in inspect.getsource(cams)
+
+
+def test_rate_budget_is_per_api_from_the_vendor_table_by_default() -> None:
+    budget = settings().rate_budget
+    assert budget.shared is None and budget.pool_slots == 5
+    assert (budget.limits["PublishFlow"], budget.limits["SendChatappMessage"]) == (5.0, 250.0)
+    raised = settings(rate_limit=10, rate_limits={"SendChatappMessage": 200, "GetFlow": 20}).rate_budget
+    assert (raised.limits["PublishFlow"], raised.limits["GetFlow"], raised.limits["SendChatappMessage"]) == (
+        10.0,
+        20.0,
+        200.0,
+    )
+    assert raised.pool_slots == 5  # template reads stay at 5/s: one slot per call/s of the most limited API
+    form_text = settings(rate_limits='{"PublishFlow": 3}')  # the form sends the object as text
+    assert form_text.rate_limits == {"PublishFlow": 3.0} and form_text.pool_slots == 3
+
+
+def test_rate_shared_is_one_budget_for_all_apis() -> None:
+    s = settings(rate_limit=7.5, rate_shared="true")
+    assert s.rate_budget.shared == 7.5 and s.pool_slots == 7
+    assert s.rate_budget.key("PublishFlow") == s.rate_budget.key("GetFlow")
+
+
+@pytest.mark.parametrize(
+    ("rate_limits", "needle"),
+    [
+        ({"Publishflow": 5}, "unknown CAMS API(s) ['Publishflow']"),
+        ({"PublishFlow": 0.5}, "between 1 and 10000"),
+        ({"PublishFlow": "fast"}, "must be a number"),
+        ({"PublishFlow": None}, "gives no number for 'PublishFlow'"),
+        ("[5]", "must be a JSON object"),
+        ("{not json", "must be a JSON object"),
+    ],
+)
+def test_bad_rate_limits_say_what_to_fix(rate_limits: Any, needle: str) -> None:
+    with pytest.raises(CamsConfigError, match="rate_limits") as err:
+        settings(rate_limits=rate_limits)
+    assert needle in str(err.value)
+
+
+def test_triggerer_slots_leave_the_pool_at_least_one_slot() -> None:
+    s = settings(triggerer_slots="4")
+    assert (s.triggerer_slots, s.pool_slots, s.rate_budget.slots) == (4, 1, 5)
+    for bad, needle in ((5, "from 0 to 4"), (-1, "whole number >= 0"), ("many", "whole number >= 0")):
+        with pytest.raises(CamsConfigError, match="triggerer_slots") as err:
+            settings(triggerer_slots=bad)
+        assert needle in str(err.value)

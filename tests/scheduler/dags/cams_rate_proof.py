@@ -11,6 +11,8 @@ rest back to back. The two DAGs differ only in the connection: ``cams_default`` 
 ``cams_unpaced`` (same account and pool, extra ``pacing: false``). The barrier makes the five tasks
 overlap by construction rather than by the scheduler's timing; the test module explains why that forces
 the unpaced burst over 5 calls/s on any machine.
+
+``cams_triggerer_mixed``: tasks started in the triggerer next to worker tasks of the same account (below).
 """
 
 from __future__ import annotations
@@ -109,3 +111,39 @@ def burst_dag(dag_id: str, conn_id: str) -> DAG:
 
 burst_dag("cams_burst_paced", "cams_default")
 burst_dag("cams_burst_unpaced", "cams_unpaced")
+
+
+# ``cams_triggerer_mixed``: one account (connection ``cams_trig``: triggerer_slots 4, pool ``cams_trig`` of
+# the one slot left) publishing mapped flows started in the triggerer while, on a worker in the same
+# account, a deploy-like task creates, attaches and publishes flows (CreateFlow, UpdateFlowJSONAsset,
+# PublishFlow, GetFlow, ListFlow on retries): no API above its own limit across the two.
+TRIG_POOL = "cams_trig"
+
+with DAG(
+    "cams_triggerer_mixed", schedule=None, start_date=datetime(2026, 1, 1), catchup=False, max_active_tasks=64
+):
+
+    @task
+    def trigger_flow_ids() -> list[str]:
+        return list(get_current_context()["dag_run"].conf["flow_ids"])
+
+    PublishFlowOperator.partial(
+        task_id="publish_in_triggerer",
+        cams_conn_id="cams_trig",
+        pool=TRIG_POOL,
+        start_from_trigger=True,
+        retries=3,
+    ).expand(flow_id=trigger_flow_ids())
+
+    @task(pool=TRIG_POOL, retries=3)
+    def deploy_on_worker() -> list[str]:
+        conf = get_current_context()["dag_run"].conf
+        hook = CamsHook("cams_trig", pool=TRIG_POOL)
+        published = []
+        for name in conf["deploy_names"]:
+            created = hook.create_flow(name, ["OTHER"])
+            hook.update_flow_json_asset(created.flow_id, conf["json_url"])
+            published.append(hook.publish_flow(created.flow_id, check_first=True).flow_id)
+        return published
+
+    deploy_on_worker()
