@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,14 @@ from airflow_provider_cams.testing.errors import (
     success_body,
 )
 from airflow_provider_cams.testing.faults import Fault, FaultInjector
+from airflow_provider_cams.testing.messaging import (
+    MESSAGING_ACTIONS,
+    Messaging,
+    MessagingEmulator,
+    request_line_too_long,
+    request_params,
+    uri_too_long,
+)
 from airflow_provider_cams.testing.ratelimit import SlidingWindowLimiter
 from airflow_provider_cams.testing.records import RecordedRequest, RequestLog
 from airflow_provider_cams.testing.server import EmulatorHTTPServer, WireRequest, WireResponse, real_stamp
@@ -41,6 +50,7 @@ from airflow_provider_cams.testing.state import (
     FlowStore,
     check_published_update,
 )
+from airflow_provider_cams.testing.templates import TemplateReview
 
 DEFAULT_REGION = "ap-southeast-1"
 DEFAULT_RATE_LIMIT = 5.0  # the vendor's documented QPS per account
@@ -64,7 +74,7 @@ class _Call:
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
 
 
-class CamsEmulator:
+class CamsEmulator(MessagingEmulator):
     """A local, stateful CAMS flow API ("moto for CAMS"): real HTTP, real signature checks, faults.
 
     Use as a context manager or with start()/stop(). ``endpoint`` goes into the SDK's
@@ -89,6 +99,7 @@ class CamsEmulator:
         published_update: str = DEFAULT_PUBLISHED_UPDATE,
         json_fetch_timeout: float = FETCH_TIMEOUT_SECONDS,
         clock: Callable[[], float] | None = None,
+        template_review: TemplateReview | None = None,
     ) -> None:
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
@@ -113,8 +124,9 @@ class CamsEmulator:
             fetch=lambda url: fetch(url, self.json_fetch_timeout),
             json_url=self.flow_json_url,
         )
+        self._messaging = Messaging(self._store, template_review, clock or time.monotonic)
         self._log = RequestLog()
-        self.faults: FaultInjector = FaultInjector(ACTIONS)
+        self.faults: FaultInjector = FaultInjector([*ACTIONS, *MESSAGING_ACTIONS])
         self._clock = clock
         self._stop_event = threading.Event()
         self._lifecycle = threading.Lock()
@@ -325,6 +337,7 @@ class CamsEmulator:
 
         Settings (rate limit, require_flow_json, published_update) are kept."""
         self._store.reset()
+        self._messaging.reset()
         self._assets.clear()
         self._log.clear()
         self.faults.clear()
@@ -339,9 +352,12 @@ class CamsEmulator:
         return self._rpc(request)
 
     def _rpc(self, request: WireRequest) -> WireResponse:
-        params = dict(parse_qsl(request.query, keep_blank_values=True))
-        call = _Call(request, new_request_id(), params)
+        call = _Call(request, new_request_id(), dict(parse_qsl(request.query, keep_blank_values=True)))
+        if request_line_too_long(request):
+            self._record(call, 414, None)
+            return uri_too_long(call.request_id)
         try:
+            call.params = params = request_params(request)  # the query and a signed form body
             call.action = _parse_action(request, params)
             verdict = self._verifier.verify(
                 request.method, request.path, request.query, request.headers, request.body
@@ -368,6 +384,9 @@ class CamsEmulator:
         """Run the action: (applied, HTTP status, body)."""
         assert call.action is not None and call.credential is not None
         try:
+            if call.action in MESSAGING_ACTIONS:
+                fields = self._messaging.execute(call.action, call.credential.account, call.params)
+                return True, 200, {**success_body(call.request_id), **fields}
             data = self._store.execute(call.action, call.credential.account, call.params)
         except CamsError as err:
             return False, err.http_status, self._error_payload(call, err)
@@ -456,7 +475,7 @@ def _parse_action(request: WireRequest, params: Mapping[str, str]) -> str:
     version = _header_or_query(headers, params, "x-acs-version", "Version")
     if version != API_VERSION:
         raise CamsError("InvalidVersion")
-    if action not in ACTIONS:
+    if action not in ACTIONS and action not in MESSAGING_ACTIONS:
         raise CamsError("InvalidAction.NotFound")
     return action
 
