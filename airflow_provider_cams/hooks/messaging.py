@@ -10,6 +10,8 @@ Language, as templates are identified by them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from airflow_provider_cams.vendor.messaging import (
     CHANNEL_TYPE,
     FLOW_BUTTON_ACTIONS,
     MAX_MASS_RECIPIENTS,
+    MODIFIABLE_AUDIT_STATUSES,
     TEMPLATE_CATEGORIES,
     TEMPLATE_TYPE,
 )
@@ -172,6 +175,59 @@ class TemplateCreated:
 
 
 @dataclass(frozen=True)
+class TemplateDeployment:
+    """What :meth:`CamsMessagingHook.deploy_template` did: ``created``, ``unchanged`` (reads only),
+    ``modified`` (CAMS allowed it: the review restarts) or ``replaced`` (a new template under
+    ``replacement_name``, because CAMS does not modify a template in this review state)."""
+
+    action: str
+    template_code: str
+    template_name: str
+    language: str
+    audit_status: str | None
+    replaced_template_code: str | None = None
+    request_id: str | None = None
+
+    def to_xcom(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "template_code": self.template_code,
+            "template_name": self.template_name,
+            "language": self.language,
+            "audit_status": self.audit_status,
+            "replaced_template_code": self.replaced_template_code,
+            "request_id": self.request_id,
+        }
+
+
+def content_digest(spec: TemplateSpec) -> str:
+    """A short hash of what people see (Components): the suffix of a replacement's name."""
+    canonical = json.dumps(spec.components(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+
+
+def replacement_name(spec: TemplateSpec) -> str:
+    """``<name>_<digest>``: deterministic, so a re-run finds the replacement it made before."""
+    return f"{spec.name[: 512 - 9]}_{content_digest(spec)}"
+
+
+def same_components(stored: Any, wanted: list[dict[str, Any]]) -> bool:
+    """Whether CAMS's Components match ours on every key we send (CAMS may add keys of its own)."""
+    if not isinstance(stored, list) or len(stored) != len(wanted):
+        return False
+    for have, want in zip(stored, wanted, strict=True):
+        if not isinstance(have, dict):
+            return False
+        for key, value in want.items():
+            if key == "Buttons":
+                if not same_components(have.get("Buttons"), value):
+                    return False
+            elif have.get(key) != value:
+                return False
+    return True
+
+
+@dataclass(frozen=True)
 class Recipient:
     """One person to send to: number, template variables and the flow's token and initial data."""
 
@@ -310,6 +366,70 @@ class CamsMessagingHook(CamsHook):
 
         answer = self.call("DeleteChatappTemplate", params, reconcile=gone)
         return answer is not False
+
+    def deploy_template(self, spec: TemplateSpec, cust_space_id: str | None = None) -> TemplateDeployment:
+        """Make CAMS hold ``spec`` under its Name and Language, idempotently.
+
+        Missing: created. Same Components: nothing sent (reads only). Different and the template is
+        ``unaudit`` or ``fail``: ModifyChatappTemplate. Different otherwise (approved, in review, paused,
+        disabled: CAMS refuses to modify it): a replacement named ``<name>_<digest of the Components>``
+        is created (or found, on a re-run), the original left untouched for sends already scheduled.
+        """
+        spec = spec.checked()
+        space = self.cust_space(cust_space_id)
+        found = self.find_template(spec.name, spec.language, space)
+        if found is None:
+            made = self.create_template(spec, space, reuse_existing=False)
+            return self._deployed("created", made, spec)
+        code = str(found["TemplateCode"])
+        detail = self.get_template(code, spec.language, space)
+        status = detail.get("AuditStatus")
+        if same_components(detail.get("Components"), spec.components()):
+            return TemplateDeployment("unchanged", code, spec.name, spec.language, status)
+        if status in MODIFIABLE_AUDIT_STATUSES:
+            answer = self.modify_template(code, spec, space)
+            return TemplateDeployment(
+                "modified", code, spec.name, spec.language, "auditing", request_id=answer.get("RequestId")
+            )
+        replacement = TemplateSpec(**{**spec.__dict__, "name": replacement_name(spec)})
+        self.log.info(
+            "Template %s (%s) is %s and its content changed; CAMS modifies only unaudit or rejected "
+            "templates, so the new content goes to %s.",
+            code,
+            spec.name,
+            status,
+            replacement.name,
+        )
+        existing = self.find_template(replacement.name, spec.language, space)
+        if existing is not None:
+            again = self.get_template(str(existing["TemplateCode"]), spec.language, space)
+            if not same_components(again.get("Components"), spec.components()):
+                raise CamsValidationError(
+                    f"Template {replacement.name} exists with other content than its name's digest says; "
+                    "it was changed outside this task. Delete it in the CAMS console, then re-run."
+                )
+            return TemplateDeployment(
+                "replaced",
+                str(existing["TemplateCode"]),
+                replacement.name,
+                spec.language,
+                again.get("AuditStatus"),
+                replaced_template_code=code,
+            )
+        made = self.create_template(replacement, space, reuse_existing=False)
+        return self._deployed("replaced", made, replacement, replaced=code)
+
+    def _deployed(
+        self, action: str, made: TemplateCreated, spec: TemplateSpec, replaced: str | None = None
+    ) -> TemplateDeployment:
+        # A new template is in review (ASSUMED: CAMS answers no status on create); a reused one is read.
+        status = "auditing"
+        if made.reused:
+            status = self.get_template(made.template_code, spec.language).get("AuditStatus") or status
+        request_id = (made.body or {}).get("RequestId")
+        return TemplateDeployment(
+            action, made.template_code, spec.name, spec.language, status, replaced, request_id
+        )
 
     # ----------------------------------------------------------------- sends
     def send_message(

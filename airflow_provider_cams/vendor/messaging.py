@@ -129,3 +129,25 @@ def body_params(action: str) -> tuple[str, ...]:
     """The parameters of ``action`` that travel in the signed form body (none for other actions)."""
     spec = MESSAGING_ACTIONS.get(action)
     return spec.body_params if spec else ()
+
+
+def review_verdict(template_code: str, status: str | None, reason: str | None) -> tuple[str, str]:
+    """What a wait for Meta's review does on seeing ``status``: ``done``, ``wait`` or ``fail``, and why.
+
+    ``pass`` is approved; ``fail`` is rejected, with CAMS's ``Reason``; ``disabled`` and ``paused``
+    (Meta stopped the template, e.g. for low quality) cannot become approved by waiting.
+    """
+    if status == AUDIT_PASS:
+        return "done", f"Template {template_code} is approved (pass)."
+    if status == AUDIT_FAIL:
+        return "fail", (
+            f"Template {template_code} was rejected by Meta's review: {reason or 'no reason given'}. Change "
+            "the template (DeployTemplateOperator modifies a rejected template) and wait again."
+        )
+    if status in PENDING_AUDIT_STATUSES:
+        return "wait", f"Template {template_code} is {status} (waiting for Meta's review)."
+    why = f" ({reason})" if reason else ""
+    return "fail", (
+        f"Template {template_code} is {status}{why}: it cannot become approved by waiting. Check it in the "
+        "CAMS console."
+    )

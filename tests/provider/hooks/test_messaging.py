@@ -154,3 +154,37 @@ def test_mass_send_limits_and_bad_numbers_fail_before_any_request(emu: CamsEmula
             BUSINESS, [Recipient("6591234567"), Recipient("12-34")], template_code="c", language="en"
         )
     assert emu.requests() == []
+
+
+def test_deploy_template_creates_reads_modifies_and_replaces_as_cams_allows(emu: CamsEmulator) -> None:
+    flow_id = published_flow(emu)
+    first = hook().deploy_template(spec(flow_id))
+    assert (first.action, first.template_name, first.audit_status) == ("created", "signup_invite", "auditing")
+
+    before = len(emu.requests())
+    same = hook().deploy_template(spec(flow_id))
+    assert (same.action, same.template_code) == ("unchanged", first.template_code)
+    assert [r.action for r in emu.requests()[before:]] == ["ListChatappTemplate", "GetChatappTemplateDetail"]
+
+    # Rejected: CAMS allows a modify; the review starts again.
+    emu.review_template(first.template_code, "fail", "Too promotional.")
+    changed = spec(flow_id, body_text="Hi {{1}}, code {{2}}.")
+    modified = hook().deploy_template(changed)
+    assert (modified.action, modified.template_code, modified.audit_status) == (
+        "modified",
+        first.template_code,
+        "auditing",
+    )
+
+    # Approved: CAMS refuses to modify; a replacement under a name derived from the content.
+    emu.review_template(first.template_code, "pass")
+    newer = spec(flow_id, body_text="Welcome {{1}}! Code {{2}}.")
+    replaced = hook().deploy_template(newer)
+    assert replaced.action == "replaced" and replaced.replaced_template_code == first.template_code
+    assert replaced.template_name.startswith("signup_invite_") and len(replaced.template_name) == 22
+    assert emu.templates()[first.template_code]["AuditStatus"] == "pass"  # the original is untouched
+
+    again = hook().deploy_template(newer)
+    assert (again.action, again.template_code) == ("replaced", replaced.template_code)
+    assert len(emu.templates()) == 2
+    assert [r.action for r in emu.requests()].count("CreateChatappTemplate") == 2
