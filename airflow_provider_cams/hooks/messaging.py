@@ -270,7 +270,8 @@ def check_recipient(param: str, recipient: Recipient) -> Recipient:
 
 
 class CamsMessagingHook(CamsHook):
-    """:class:`CamsHook` plus templates and sends; same connection, pacing, retries and errors."""
+    """:class:`~airflow_provider_cams.hooks.cams.CamsHook` plus templates and sends: the same connection,
+    pacing, retries and errors."""
 
     # ----------------------------------------------------------------- templates
     def create_template(

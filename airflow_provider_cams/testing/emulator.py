@@ -84,6 +84,9 @@ class CamsEmulator(MessagingEmulator):
     ``time.time()`` and the rate limiter counts ``time.monotonic()``; a clock the test controls (e.g. one
     that stands still during a burst, then moves on) stamps both, so rate-limit tests decide the same way
     on a fast and on a loaded machine. Signature dates are always checked against the real time.
+
+    ``template_review``: how Meta's review of templates ends (see ``testing/templates.py``); its delay
+    counts on ``clock`` too.
     """
 
     def __init__(
