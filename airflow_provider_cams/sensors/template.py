@@ -9,11 +9,11 @@ from typing import Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
 
-from airflow_provider_cams.exceptions import CamsError
 from airflow_provider_cams.hooks.cams import CamsHook
 from airflow_provider_cams.hooks.messaging import CamsMessagingHook
+from airflow_provider_cams.sensors.resume import resume_from_event
 from airflow_provider_cams.triggers.template import TemplateReviewTrigger, review_to_xcom
-from airflow_provider_cams.utils.compat import AirflowFailException, AirflowSensorTimeout, conf
+from airflow_provider_cams.utils.compat import AirflowFailException, conf
 from airflow_provider_cams.utils.mixins import CamsHookMixin, cams_template_fields
 from airflow_provider_cams.utils.validation import check_id, check_text
 from airflow_provider_cams.vendor.messaging import review_verdict
@@ -96,12 +96,4 @@ class TemplateReviewSensor(CamsHookMixin, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger: the approved template, or fail with the trigger's message."""
-        status = event.get("status")
-        if status == "success":
-            self.log.info("%s", event.get("message"))
-            return dict(event.get("template") or {})
-        if status == "failed":
-            raise AirflowFailException(event.get("message"))
-        if status == "timeout":
-            raise AirflowSensorTimeout(event.get("message"))
-        raise CamsError(str(event.get("message")))
+        return resume_from_event(event, "template", self.log)
