@@ -29,6 +29,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_cams.operators.flow",
                     "airflow_provider_cams.operators.template",
+                    "airflow_provider_cams.operators.send",
                 ],
             }
         ],
