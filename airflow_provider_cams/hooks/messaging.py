@@ -335,8 +335,7 @@ class CamsMessagingHook(CamsHook):
         space = self.cust_space(cust_space_id)
         code = check_id("template_code", template_code)
         params = {**spec.params(space), "TemplateCode": code}
-        for key in ("Name",):  # ModifyChatappTemplate names the template by its code
-            params.pop(key)
+        del params["Name"]  # ModifyChatappTemplate names the template by its code
 
         def applied() -> Body | None:
             detail = self.get_template(code, spec.language, space)
