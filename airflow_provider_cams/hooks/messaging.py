@@ -106,6 +106,11 @@ class TemplateSpec:
         for param in ("header_text", "footer_text"):
             if getattr(self, param) is not None:
                 _check_plain(param, getattr(self, param), MAX_HEADER_FOOTER_TEXT, "short text or None")
+        if not isinstance(self.examples, Mapping):
+            raise CamsValidationError(
+                f"examples must map variable numbers to sample values, e.g. {{'1': 'Ana'}}, got "
+                f"{type(self.examples).__name__}."
+            )
         variables = self.variables
         expected = [str(i) for i in range(1, len(variables) + 1)]
         if sorted(variables, key=int) != expected:

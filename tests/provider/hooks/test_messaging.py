@@ -55,6 +55,7 @@ def published_flow(emu: CamsEmulator) -> str:
         ({"navigate_screen": None}, "navigate_screen"),
         ({"flow_action": "DATA_EXCHANGE"}, "only for flow_action NAVIGATE"),
         ({"button_text": "x" * 26}, "WhatsApp allows 25"),
+        ({"examples": [("1", "Ana")]}, "examples must map variable numbers"),
     ],
 )
 def test_bad_template_specs_fail_before_any_request(emu: CamsEmulator, changes: dict, message: str) -> None:
