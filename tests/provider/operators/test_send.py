@@ -35,7 +35,7 @@ def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulat
 def test_retry_in_the_middle_and_lost_answers_still_send_each_person_once(emu: CamsEmulator) -> None:
     flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE, with_json=True)
     code = emu.add_template("invite", "en", spec(flow_id).components(), cust_space_id=SPACE)
-    numbers = [f"65{90000000 + i}" for i in range(2500)]
+    numbers = [f"65{90000000 + i}" for i in range(1200)]
     people = [{"to": n, "template_params": {"1": f"p{i}", "2": "x"}} for i, n in enumerate(numbers)]
     # Chunk 1: answer lost after CAMS applied it. Chunk 2: refused (the task fails, then retries).
     emu.faults.add(FaultKind.DROP_AFTER_APPLY, action="SendChatappMassMessage")
@@ -56,7 +56,7 @@ def test_retry_in_the_middle_and_lost_answers_still_send_each_person_once(emu: C
     tokens = {m["UserNumber"]: m["FlowToken"] for m in emu.messages()}
     assert tokens == {n: flow_token(run.run_id, flow_id, n) for n in numbers}
     result = xcom(run, "send")
-    assert result["by_status"] == {"already_sent": 1000, "accepted": 1500, "invalid": 1, "duplicate": 1}
+    assert result["by_status"] == {"already_sent": 1000, "accepted": 200, "invalid": 1, "duplicate": 1}
     assert [o["to"] for o in result["outcomes"][:2]] == numbers[:2]
 
 
