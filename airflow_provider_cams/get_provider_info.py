@@ -28,19 +28,29 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "Alibaba Cloud CAMS",
-                "python-modules": ["airflow_provider_cams.operators.flow"],
+                "python-modules": [
+                    "airflow_provider_cams.operators.flow",
+                    "airflow_provider_cams.operators.template",
+                    "airflow_provider_cams.operators.send",
+                ],
             }
         ],
         "sensors": [
             {
                 "integration-name": "Alibaba Cloud CAMS",
-                "python-modules": ["airflow_provider_cams.sensors.flow"],
+                "python-modules": [
+                    "airflow_provider_cams.sensors.flow",
+                    "airflow_provider_cams.sensors.template",
+                ],
             }
         ],
         "triggers": [
             {
                 "integration-name": "Alibaba Cloud CAMS",
-                "python-modules": ["airflow_provider_cams.triggers.flow"],
+                "python-modules": [
+                    "airflow_provider_cams.triggers.flow",
+                    "airflow_provider_cams.triggers.template",
+                ],
             }
         ],
         "extra-links": [
@@ -50,7 +60,10 @@ def get_provider_info() -> dict[str, Any]:
         "hooks": [
             {
                 "integration-name": "Alibaba Cloud CAMS",
-                "python-modules": ["airflow_provider_cams.hooks.cams"],
+                "python-modules": [
+                    "airflow_provider_cams.hooks.cams",
+                    "airflow_provider_cams.hooks.messaging",
+                ],
             }
         ],
         "connection-types": [

@@ -42,6 +42,7 @@ from airflow_provider_cams.hooks.results import Body
 from airflow_provider_cams.utils.metrics import CallCounters
 from airflow_provider_cams.utils.rate import Pacer
 from airflow_provider_cams.vendor.actions import API_VERSION, FLOW_ACTIONS
+from airflow_provider_cams.vendor.messaging import MESSAGING_ACTIONS, body_params
 
 if TYPE_CHECKING:
     from alibabacloud_tea_openapi.client import Client
@@ -95,6 +96,8 @@ class Exchange:
     query: dict[str, str]
     resend_unsafe: bool
     can_reconcile: bool
+    # Parameters sent in the signed form body instead of the URL (big ones: vendor/messaging.py).
+    body: dict[str, str] = field(default_factory=dict)
     # True after a failure that may have come after CAMS applied a non-idempotent action.
     outcome_unknown: bool = field(default=False, init=False)
 
@@ -211,7 +214,7 @@ class Transport:
             req_body_type="formData",
             body_type="json",
         )
-        return params, OpenApiRequest(query=exchange.query), RuntimeOptions()
+        return params, OpenApiRequest(query=exchange.query, body=exchange.body or None), RuntimeOptions()
 
     def _retry_kwargs(self, exchange: Exchange, max_attempts: int | None) -> dict[str, Any]:
         return {
@@ -250,14 +253,19 @@ def encode_params(params: Mapping[str, Any] | None) -> dict[str, str]:
 
 def prepare(action: str, params: Mapping[str, Any] | None, *, can_reconcile: bool) -> Exchange:
     """Encode the query and check the action's required parameters (the SDK checks none)."""
-    spec = FLOW_ACTIONS.get(action)
+    spec = FLOW_ACTIONS.get(action) or MESSAGING_ACTIONS.get(action)
     query = encode_params(params)
     if spec is not None:
         missing = [p for p in spec.required if not query.get(p)]
         if missing:
             raise CamsValidationError(f"CAMS {action} needs parameter(s) {missing}; none was sent.")
+    body = {name: query.pop(name) for name in body_params(action) if name in query}
     return Exchange(
-        action, query, resend_unsafe=not spec.idempotent if spec else True, can_reconcile=can_reconcile
+        action,
+        query,
+        resend_unsafe=not spec.idempotent if spec else True,
+        can_reconcile=can_reconcile,
+        body=body,
     )
 
 

@@ -11,15 +11,15 @@ from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
 
 from airflow_provider_cams.exceptions import (
     CamsApiError,
-    CamsError,
     CamsFlowNotFoundError,
     CamsValidationError,
     needs_explaining,
 )
 from airflow_provider_cams.links.flow import FLOW_LINKS
 from airflow_provider_cams.operators.mixins import CamsHookMixin, cams_template_fields
+from airflow_provider_cams.sensors.resume import resume_from_event
 from airflow_provider_cams.triggers.flow import FlowStatusTrigger
-from airflow_provider_cams.utils.compat import AirflowFailException, AirflowSensorTimeout, conf
+from airflow_provider_cams.utils.compat import AirflowFailException, conf
 from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
 from airflow_provider_cams.vendor.actions import FLOW_STATUSES, HEALTH_STATUSES, wait_verdict
 
@@ -140,12 +140,4 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger: return the flow, or fail with the trigger's message."""
-        status = event.get("status")
-        if status == "success":
-            self.log.info("%s", event.get("message"))
-            return dict(event.get("flow") or {})
-        if status == "failed":
-            raise AirflowFailException(event.get("message"))
-        if status == "timeout":
-            raise AirflowSensorTimeout(event.get("message"))
-        raise CamsError(str(event.get("message")))
+        return resume_from_event(event, "flow", self.log)

@@ -18,6 +18,11 @@ No signature is needed, so they answer loopback clients only. They are never rec
     POST /_emulator/require-flow-json      {"require_flow_json": true | false}
     POST /_emulator/flows/<FlowId>/status  set_flow_status(): {"status": "BLOCKED", "reason": "..."}
     GET  /_emulator/flows/<FlowId>/json    the flow's stored JSON, byte for byte (404 if none)
+    GET  /_emulator/templates              template state by TemplateCode
+    POST /_emulator/templates              seed a template: add_template() keyword arguments as JSON
+    POST /_emulator/templates/<Code>/review  review_template(): {"status": "fail", "reason": "..."}
+    POST /_emulator/template-review        set_template_review(): {"delay": 2, "outcome": "pass"}
+    GET  /_emulator/messages               every recorded outbound message (messages())
     PUT  /_emulator/assets/<name>          host the raw body (any bytes) -> {"name", "url"}
     POST /_emulator/assets                 the same with a generated name
     GET  /_emulator/assets/<name>          the hosted bytes (404 if none)
@@ -76,6 +81,10 @@ ROUTES: dict[tuple[str, str], Route] = {
         )
     ),
     ("POST", "/reset"): lambda emu, body, q: _ok(emu.reset),
+    ("GET", "/templates"): lambda emu, body, q: emu.templates(),
+    ("POST", "/templates"): lambda emu, body, q: {"TemplateCode": emu.add_template(**body)},
+    ("POST", "/template-review"): lambda emu, body, q: _ok(lambda: emu.set_template_review(**body)),
+    ("GET", "/messages"): lambda emu, body, q: emu.messages(),
     ("POST", "/published-update"): lambda emu, body, q: _ok(
         lambda: emu.set_published_update(body["published_update"])
     ),
@@ -121,6 +130,10 @@ def _flow_status(emu: CamsEmulator, flow_id: str, request: WireRequest) -> WireR
     return WireResponse.json(200, {"ok": True})
 
 
+def _ok_json(command: Callable[[], object]) -> WireResponse:
+    return WireResponse.json(200, _ok(command))
+
+
 def _delete_asset(emu: CamsEmulator, name: str, request: WireRequest) -> WireResponse:
     if not emu.unhost_json(name):
         return WireResponse.json(404, {"error": f"no asset {name}"})
@@ -130,6 +143,9 @@ def _delete_asset(emu: CamsEmulator, name: str, request: WireRequest) -> WireRes
 PARAM_ROUTES: dict[tuple[str, str, str | None], RawRoute] = {
     ("GET", "flows", "json"): lambda emu, fid, req: _raw(emu.flow_json(fid), f"flow JSON for flow {fid}"),
     ("POST", "flows", "status"): _flow_status,
+    ("POST", "templates", "review"): lambda emu, code, req: _ok_json(
+        lambda: emu.review_template(code, **_json_object(req.body))
+    ),
     ("PUT", "assets", None): _put_asset,
     ("GET", "assets", None): lambda emu, name, req: _raw(emu.hosted_json(name), f"asset {name}"),
     ("DELETE", "assets", None): _delete_asset,

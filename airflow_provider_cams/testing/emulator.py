@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,14 @@ from airflow_provider_cams.testing.errors import (
     success_body,
 )
 from airflow_provider_cams.testing.faults import Fault, FaultInjector
+from airflow_provider_cams.testing.messaging import (
+    MESSAGING_ACTIONS,
+    Messaging,
+    MessagingEmulator,
+    request_line_too_long,
+    request_params,
+    uri_too_long,
+)
 from airflow_provider_cams.testing.ratelimit import SlidingWindowLimiter
 from airflow_provider_cams.testing.records import RecordedRequest, RequestLog
 from airflow_provider_cams.testing.server import EmulatorHTTPServer, WireRequest, WireResponse, real_stamp
@@ -36,6 +45,7 @@ from airflow_provider_cams.testing.signature import (
     header_map,
 )
 from airflow_provider_cams.testing.state import ACTIONS, API_VERSION, FlowStore, check_published_update
+from airflow_provider_cams.testing.templates import TemplateReview
 
 DEFAULT_REGION = "ap-southeast-1"
 DEFAULT_RATE_LIMIT = 5.0  # the vendor's documented QPS per account
@@ -59,7 +69,7 @@ class _Call:
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
 
 
-class CamsEmulator:
+class CamsEmulator(MessagingEmulator):
     """A local, stateful CAMS flow API ("moto for CAMS"): real HTTP, real signature checks, faults.
 
     Use as a context manager or with start()/stop(). ``endpoint`` goes into the SDK's
@@ -78,6 +88,9 @@ class CamsEmulator:
     ``rate_limit``: calls per second of each API per AccessKeyId, as the vendor documents for every flow
     API (None: no limit); ``api_limits``: APIs with another limit; ``shared_rate_limit=True``: all APIs
     count together against ``rate_limit`` (see ``testing/ratelimit.py``).
+
+    ``template_review``: how Meta's review of templates ends (see ``testing/templates.py``); its delay
+    counts on ``clock`` too.
     """
 
     def __init__(
@@ -97,6 +110,7 @@ class CamsEmulator:
         dialect: str | Dialect | None = None,
         api_limits: Mapping[str, float] | None = None,
         shared_rate_limit: bool = False,
+        template_review: TemplateReview | None = None,
     ) -> None:
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
@@ -122,8 +136,9 @@ class CamsEmulator:
             json_url=self.flow_json_url,
             dialect=dialect_named(dialect),
         )
+        self._messaging = Messaging(self._store, template_review, clock or time.monotonic)
         self._log = RequestLog()
-        self.faults: FaultInjector = FaultInjector(ACTIONS)
+        self.faults: FaultInjector = FaultInjector([*ACTIONS, *MESSAGING_ACTIONS])
         self._clock = clock
         self._stop_event = threading.Event()
         self._lifecycle = threading.Lock()
@@ -371,6 +386,7 @@ class CamsEmulator:
 
         Settings (rate limit, require_flow_json, the dialect and its published_update) are kept."""
         self._store.reset()
+        self._messaging.reset()
         self._assets.clear()
         self._log.clear()
         self.faults.clear()
@@ -385,9 +401,12 @@ class CamsEmulator:
         return self._rpc(request)
 
     def _rpc(self, request: WireRequest) -> WireResponse:
-        params = dict(parse_qsl(request.query, keep_blank_values=True))
-        call = _Call(request, new_request_id(), params)
+        call = _Call(request, new_request_id(), dict(parse_qsl(request.query, keep_blank_values=True)))
+        if request_line_too_long(request):
+            self._record(call, 414, None)
+            return uri_too_long(call.request_id)
         try:
+            call.params = params = request_params(request)  # the query and a signed form body
             call.action = _parse_action(request, params)
             verdict = self._verifier.verify(
                 request.method, request.path, request.query, request.headers, request.body
@@ -416,6 +435,9 @@ class CamsEmulator:
         """Run the action: (applied, HTTP status, body)."""
         assert call.action is not None and call.credential is not None
         try:
+            if call.action in MESSAGING_ACTIONS:
+                fields = self._messaging.execute(call.action, call.credential.account, call.params)
+                return True, 200, {**success_body(call.request_id), **fields}
             data = self._store.execute(call.action, call.credential.account, call.params)
         except CamsError as err:
             return False, err.http_status, self._error_payload(call, err)
@@ -504,7 +526,7 @@ def _parse_action(request: WireRequest, params: Mapping[str, str]) -> str:
     version = _header_or_query(headers, params, "x-acs-version", "Version")
     if version != API_VERSION:
         raise CamsError("InvalidVersion")
-    if action not in ACTIONS:
+    if action not in ACTIONS and action not in MESSAGING_ACTIONS:
         raise CamsError("InvalidAction.NotFound")
     return action
 

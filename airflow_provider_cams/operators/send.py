@@ -1,0 +1,122 @@
+"""SendTemplateOperator: an approved FLOW-button template to a list of people, never twice to one person."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Context
+
+from airflow_provider_cams.exceptions import CamsError, CamsValidationError
+from airflow_provider_cams.operators.base import CamsBaseOperator
+from airflow_provider_cams.operators.mixins import cams_template_fields
+from airflow_provider_cams.utils.validation import check_id, check_text
+
+if TYPE_CHECKING:  # the hooks are imported when the task runs, not at DAG parse time
+    from airflow_provider_cams.hooks.messaging import CamsMessagingHook, Recipient
+
+
+def to_recipient(entry: Any, run_id: str, flow_id: str) -> Recipient:
+    """A recipient from a number or a mapping {"to", "template_params", "flow_action_data"}, and its
+    flow token."""
+    from airflow_provider_cams.hooks.messaging import Recipient
+    from airflow_provider_cams.hooks.sending import flow_token
+
+    if isinstance(entry, (str, int)) and not isinstance(entry, bool):
+        entry = {"to": entry}
+    if not isinstance(entry, Mapping) or "to" not in entry:
+        raise CamsValidationError(
+            f"Each recipient must be a phone number or a mapping with 'to', got {type(entry).__name__}."
+        )
+    unknown = set(entry) - {"to", "template_params", "flow_action_data"}
+    if unknown:
+        raise CamsValidationError(f"A recipient has unknown key(s) {sorted(unknown)}.")
+    to = str(entry["to"]).removeprefix("+")
+    return Recipient(
+        to,
+        dict(entry.get("template_params") or {}),
+        flow_token=flow_token(run_id, flow_id, to),
+        flow_action_data=entry.get("flow_action_data"),
+    )
+
+
+class SendTemplateOperator(CamsBaseOperator):
+    """Send an approved template with a FLOW button to ``recipients`` by mass send, never twice.
+
+    Each recipient gets the flow token ``flow_token(run_id, flow_id, number)`` (see
+    :func:`~airflow_provider_cams.hooks.sending.flow_token`); chunks of at most 1,000 recipients and 1 MB,
+    ``SenderList`` in the signed body; a chunk whose outcome is unknown is re-sent only when
+    ``ListChatappMessage`` shows none of it. On a task retry (``check_first`` None, the default) or always
+    (True), recipients CAMS already lists with this template since the DAG run started are skipped.
+    Invalid numbers and repeated numbers are reported, not sent. Returns a summary and one outcome per
+    recipient (:class:`~airflow_provider_cams.hooks.sending.RecipientOutcome`); fails after sending the
+    rest if a chunk could not be sent.
+
+    :param template_code: the approved template (templated), e.g. the review sensor's output.
+    :param language: its language (templated).
+    :param business_number: the sending WhatsApp number, digits with country code (templated).
+    :param flow_id: the flow the template's button opens, for the flow tokens (templated).
+    :param recipients: numbers, or mappings ``{"to", "template_params", "flow_action_data"}`` (templated).
+    :param check_first: list what was already sent before sending: None (on retries), True or False.
+    """
+
+    template_fields: Sequence[str] = cams_template_fields(
+        "template_code", "language", "business_number", "flow_id", "recipients"
+    )
+
+    def __init__(
+        self,
+        *,
+        template_code: str,
+        language: str,
+        business_number: str,
+        flow_id: str,
+        recipients: Sequence[Any],
+        check_first: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.template_code = template_code
+        self.language = language
+        self.business_number = business_number
+        self.flow_id = flow_id
+        self.recipients = recipients
+        self.check_first = check_first
+
+    @cached_property
+    def hook(self) -> CamsMessagingHook:  # type: ignore[override]
+        from airflow_provider_cams.hooks.messaging import CamsMessagingHook
+
+        return CamsMessagingHook(**self._hook_parameters)
+
+    def execute_cams(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cams.hooks.messaging import check_number
+        from airflow_provider_cams.hooks.sending import AudienceSender, summarize
+
+        if isinstance(self.recipients, (str, bytes)) or not isinstance(self.recipients, Sequence):
+            raise CamsValidationError("recipients must be a list of numbers or mappings.")
+        run_id = str(context["run_id"])
+        flow_id = check_id("flow_id", self.flow_id)
+        audience = [to_recipient(entry, run_id, flow_id) for entry in self.recipients]
+        sender = AudienceSender(
+            self.hook,
+            check_number("business_number", self.business_number),
+            check_id("template_code", self.template_code),
+            check_text("language", self.language, 20, "the template's language code"),
+            self.hook.cust_space(self.cust_space_id),
+        )
+        retry = context["ti"].try_number > 1
+        resume = retry if self.check_first is None else self.check_first
+        started = context["dag_run"].start_date
+        since_ms = int(started.timestamp() * 1000) if started is not None else None
+        outcomes = sender.send(audience, resume=resume, since_ms=since_ms)
+        summary = summarize(outcomes)
+        self.log.info("Send summary: %s.", summary)
+        failed = summary["by_status"].get("failed", 0)
+        if failed:
+            raise CamsError(
+                f"{failed} recipients could not be sent (outcome unknown and not listed by CAMS). A retry "
+                "skips everyone CAMS already lists."
+            )
+        return {**summary, "template_code": self.template_code, "outcomes": [o.as_dict() for o in outcomes]}

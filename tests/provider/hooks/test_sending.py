@@ -1,0 +1,99 @@
+"""AudienceSender: tokens, chunks, and never twice to one person under after-apply faults (real HTTP)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from airflow_provider_cams.hooks.messaging import CamsMessagingHook, Recipient
+from airflow_provider_cams.hooks.sending import AudienceSender, chunks, flow_token, sender_bytes, summarize
+from airflow_provider_cams.testing import CamsEmulator, FaultKind
+from tests.provider.conftest import AK, SK
+from tests.provider.hooks.test_messaging import spec
+
+SPACE = "cs-send"
+BUSINESS = "6580000001"
+
+
+def test_flow_token_is_deterministic_per_run_flow_and_recipient() -> None:
+    token = flow_token("run-1", "111", "6591234567")
+    assert token == flow_token("run-1", "111", "6591234567")
+    assert token.startswith("cams1-") and len(token) == 46
+    others = {flow_token("run-2", "111", "6591234567"), flow_token("run-1", "112", "6591234567")}
+    assert token not in others and len(others) == 2
+    assert flow_token("run-1", "111", "6591234568") != token
+
+
+def test_chunks_are_bounded_by_count_and_by_encoded_size() -> None:
+    people = [Recipient(f"65{90000000 + i}", flow_token="x" * 40) for i in range(2500)]
+    assert [len(c) for c in chunks(people)] == [1000, 1000, 500]
+    one = sender_bytes(people[0])
+    sized = list(chunks(people[:10], max_bytes=one * 3))
+    assert [len(c) for c in sized] == [3, 3, 3, 1]
+    assert [r for c in sized for r in c] == people[:10]
+
+
+@pytest.fixture
+def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
+    with CamsEmulator(AK, SK, rate_limit=None) as emulator:
+        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(cust_space_id=SPACE))
+        yield emulator
+
+
+def sender(emu: CamsEmulator) -> AudienceSender:
+    flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE, with_json=True)
+    code = emu.add_template("invite", "en", spec(flow_id).components(), cust_space_id=SPACE)
+    hook = CamsMessagingHook(initial_wait=0.01, max_wait=0.05)
+    return AudienceSender(hook, BUSINESS, code, "en", SPACE)
+
+
+def audience(n: int) -> list[Recipient]:
+    return [
+        Recipient(f"65{90000000 + i}", flow_token=flow_token("r", "f", f"65{90000000 + i}")) for i in range(n)
+    ]
+
+
+def per_number(emu: CamsEmulator) -> Counter[str]:
+    return Counter(m["UserNumber"] for m in emu.messages())
+
+
+@pytest.mark.parametrize("kind", [FaultKind.DROP_AFTER_APPLY, FaultKind.SERVER_ERROR_AFTER_APPLY])
+def test_an_applied_send_with_a_lost_answer_is_reconciled_not_resent(
+    emu: CamsEmulator, kind: FaultKind
+) -> None:
+    send = sender(emu)
+    people = audience(1500)
+    emu.faults.add(kind, action="SendChatappMassMessage")
+    outcomes = send.send(people)
+    assert per_number(emu) == Counter({r.to: 1 for r in people})
+    assert len(emu.requests("SendChatappMassMessage")) == 2 and emu.requests("ListChatappMessage")
+    assert summarize(outcomes)["by_status"] == {"accepted": 1500}
+    assert [m["FlowToken"] for m in emu.messages()] == [r.flow_token for r in people]
+
+
+def test_a_send_that_was_not_applied_is_sent_again_after_listing_none(emu: CamsEmulator) -> None:
+    send = sender(emu)
+    people = audience(10)
+    emu.faults.add(FaultKind.DROP_BEFORE, action="SendChatappMassMessage")
+    outcomes = send.send(people)
+    assert per_number(emu) == Counter({r.to: 1 for r in people})
+    assert [r.action for r in emu.requests()] == [
+        "SendChatappMassMessage",
+        "ListChatappMessage",
+        "SendChatappMassMessage",
+    ]
+    assert {o.status for o in outcomes} == {"accepted"} and outcomes[0].group_message_id
+
+
+def test_invalid_and_repeated_numbers_are_reported_and_resume_skips_what_was_sent(emu: CamsEmulator) -> None:
+    send = sender(emu)
+    people = audience(5)
+    first = send.send([*people[:3], Recipient("12-34"), people[0]])
+    assert [o.status for o in first] == ["accepted", "accepted", "accepted", "invalid", "duplicate"]
+    assert "phone number" in (first[3].error or "")
+    again = send.send(people, resume=True, since_ms=0)
+    assert [o.status for o in again] == ["already_sent"] * 3 + ["accepted"] * 2
+    assert again[0].message_id
+    assert per_number(emu) == Counter({r.to: 1 for r in people})
