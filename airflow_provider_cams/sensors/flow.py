@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
+from airflow.sdk import Context, PokeReturnValue
 
 from airflow_provider_cams.exceptions import (
     CamsApiError,
@@ -16,8 +15,8 @@ from airflow_provider_cams.exceptions import (
     needs_explaining,
 )
 from airflow_provider_cams.links.flow import FLOW_LINKS
-from airflow_provider_cams.operators.mixins import CamsHookMixin, cams_template_fields
-from airflow_provider_cams.sensors.resume import resume_from_event
+from airflow_provider_cams.operators.mixins import cams_template_fields
+from airflow_provider_cams.sensors.base import CamsWaitSensor
 from airflow_provider_cams.triggers.flow import FlowStatusTrigger
 from airflow_provider_cams.utils.compat import AirflowFailException, conf
 from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
@@ -27,7 +26,7 @@ if TYPE_CHECKING:  # the hook and its results are imported when the sensor runs,
     from airflow_provider_cams.hooks.cams import FlowRef
 
 
-class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
+class FlowStatusSensor(CamsWaitSensor):
     """Wait until a flow's status (GetFlow) is ``target_status``; fail at once if it never can be.
 
     Every poke is one GetFlow call against the account's rate limit: keep ``poke_interval`` (the poll
@@ -46,6 +45,7 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
     template_fields: Sequence[str] = cams_template_fields("flow_id", "target_status")
     operator_extra_links = FLOW_LINKS
     ui_color = "#ffb366"
+    result_key = "flow"
 
     def __init__(
         self,
@@ -58,11 +58,15 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.init_cams(cams_conn_id, cust_space_id, hook_params)
+        super().__init__(
+            cams_conn_id=cams_conn_id,
+            cust_space_id=cust_space_id,
+            hook_params=hook_params,
+            deferrable=deferrable,
+            **kwargs,
+        )
         self.flow_id = flow_id
         self.target_status = target_status
-        self.deferrable = deferrable
         self._ref: FlowRef | None = None
 
     @property
@@ -110,34 +114,13 @@ class FlowStatusSensor(CamsHookMixin, BaseSensorOperator):
             seen = Observation(ref, listed=is_listed(self.hook, ref), read_error=exc)
             raise exc.explained(seen.describe(), CamsFlowNotFoundError if seen.gone else None) from None
 
-    def execute(self, context: Context) -> Any:
-        try:
-            return self._execute(context)
-        finally:
-            self.log_call_summary()  # before deferring too: the trigger's calls are the triggerer's
-
-    def _execute(self, context: Context) -> Any:
+    def before_wait(self, context: Context) -> None:
         self.clear_links(context)
-        if not self.deferrable:
-            return super().execute(context)
-        first = self.poke(context)
-        if first.is_done:
-            return first.xcom_value
-        self.defer(
-            trigger=FlowStatusTrigger(
-                flow_id=self.ref.flow_id,
-                target_status=self.target_status,
-                cams_conn_id=self.cams_conn_id,
-                cust_space_id=self.ref.cust_space_id,
-                poll_interval=self.poke_interval,
-                end_time=context["ti"].start_date.timestamp() + self.timeout if self.timeout else None,
-                min_interval=self.hook.pacer.interval,
-                hook_params=self.hook_params,
-            ),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout) if self.timeout else None,
-        )
 
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the trigger: return the flow, or fail with the trigger's message."""
-        return resume_from_event(event, "flow", self.log)
+    def trigger(self, **polling: Any) -> FlowStatusTrigger:
+        return FlowStatusTrigger(
+            flow_id=self.ref.flow_id,
+            target_status=self.target_status,
+            cust_space_id=self.ref.cust_space_id,
+            **polling,
+        )

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
+from airflow.sdk import Context, PokeReturnValue
 
-from airflow_provider_cams.operators.mixins import CamsHookMixin, cams_template_fields
-from airflow_provider_cams.sensors.resume import resume_from_event
+from airflow_provider_cams.operators.mixins import cams_template_fields
+from airflow_provider_cams.sensors.base import CamsWaitSensor
 from airflow_provider_cams.triggers.template import TemplateReviewTrigger, review_to_xcom
 from airflow_provider_cams.utils.compat import AirflowFailException, conf
 from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
@@ -21,7 +20,7 @@ if TYPE_CHECKING:  # the hook is imported when the sensor runs, not at DAG parse
     from airflow_provider_cams.hooks.messaging import CamsMessagingHook
 
 
-class TemplateReviewSensor(CamsHookMixin, BaseSensorOperator):
+class TemplateReviewSensor(CamsWaitSensor):
     """Wait until Meta approves a template (``AuditStatus`` ``pass``); fail at once when it is rejected
     (``fail``, with CAMS's ``Reason``), disabled or paused.
 
@@ -39,6 +38,7 @@ class TemplateReviewSensor(CamsHookMixin, BaseSensorOperator):
 
     template_fields: Sequence[str] = cams_template_fields("template_code", "language")
     ui_color = "#ffb366"
+    result_key = "template"
 
     def __init__(
         self,
@@ -52,11 +52,16 @@ class TemplateReviewSensor(CamsHookMixin, BaseSensorOperator):
         poke_interval: float = 60.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poke_interval=poke_interval, **kwargs)
-        self.init_cams(cams_conn_id, cust_space_id, hook_params)
+        super().__init__(
+            cams_conn_id=cams_conn_id,
+            cust_space_id=cust_space_id,
+            hook_params=hook_params,
+            deferrable=deferrable,
+            poke_interval=poke_interval,
+            **kwargs,
+        )
         self.template_code = template_code
         self.language = language
-        self.deferrable = deferrable
 
     @cached_property
     def hook(self) -> CamsMessagingHook:  # type: ignore[override]
@@ -74,30 +79,10 @@ class TemplateReviewSensor(CamsHookMixin, BaseSensorOperator):
             raise AirflowFailException(message)
         return PokeReturnValue(is_done=verdict == "done", xcom_value=template)
 
-    def execute(self, context: Context) -> Any:
-        try:
-            if not self.deferrable:
-                return super().execute(context)
-            first = self.poke(context)
-            if first.is_done:
-                return first.xcom_value
-            self.defer(
-                trigger=TemplateReviewTrigger(
-                    template_code=self.template_code,
-                    language=self.language,
-                    cams_conn_id=self.cams_conn_id,
-                    cust_space_id=self.hook.cust_space(self.cust_space_id),
-                    poll_interval=self.poke_interval,
-                    end_time=context["ti"].start_date.timestamp() + self.timeout if self.timeout else None,
-                    min_interval=self.hook.pacer.interval,
-                    hook_params=self.hook_params,
-                ),
-                method_name="execute_complete",
-                timeout=timedelta(seconds=self.timeout) if self.timeout else None,
-            )
-        finally:
-            self.log_call_summary()
-
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the trigger: the approved template, or fail with the trigger's message."""
-        return resume_from_event(event, "template", self.log)
+    def trigger(self, **polling: Any) -> TemplateReviewTrigger:
+        return TemplateReviewTrigger(
+            template_code=self.template_code,
+            language=self.language,
+            cust_space_id=self.hook.cust_space(self.cust_space_id),
+            **polling,
+        )

@@ -5,16 +5,13 @@ Its arguments are JSON-serialisable and hold no secret: the connection is read i
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
-
-from airflow_provider_cams.exceptions import CamsError
-from airflow_provider_cams.utils.rate import CallPacer
+from airflow_provider_cams.triggers.polling import CamsPollingTrigger
 from airflow_provider_cams.vendor.messaging import TEMPLATE_TYPE, review_verdict
+
+if TYPE_CHECKING:
+    from airflow_provider_cams.hooks.cams import CamsHook
 
 
 def review_to_xcom(template_code: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +26,7 @@ def review_to_xcom(template_code: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class TemplateReviewTrigger(BaseTrigger):
+class TemplateReviewTrigger(CamsPollingTrigger):
     """Poll GetChatappTemplateDetail every ``poll_interval`` seconds (never faster than ``min_interval``).
 
     Yields one event: ``status`` ``success`` (approved), ``failed`` (rejected, with CAMS's reason, or
@@ -37,6 +34,8 @@ class TemplateReviewTrigger(BaseTrigger):
     ``message`` and the ``template`` as last read. The first poll comes one interval after the start: the
     sensor has just poked.
     """
+
+    own_fields = ("template_code", "language")
 
     def __init__(
         self,
@@ -49,60 +48,32 @@ class TemplateReviewTrigger(BaseTrigger):
         min_interval: float = 0.0,
         hook_params: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(
+            cams_conn_id=cams_conn_id,
+            cust_space_id=cust_space_id,
+            poll_interval=poll_interval,
+            end_time=end_time,
+            min_interval=min_interval,
+            hook_params=hook_params,
+        )
         self.template_code = template_code
         self.language = language
-        self.cams_conn_id = cams_conn_id
-        self.cust_space_id = cust_space_id
-        self.poll_interval = float(poll_interval)
-        self.end_time = end_time
-        self.min_interval = float(min_interval)
-        self.hook_params = hook_params or {}
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        kwargs = {
-            name: getattr(self, name)
-            for name in (
-                "template_code",
-                "language",
-                "cams_conn_id",
-                "cust_space_id",
-                "poll_interval",
-                "end_time",
-                "min_interval",
-                "hook_params",
-            )
-        }
-        return f"{type(self).__module__}.{type(self).__qualname__}", kwargs
+    def event_base(self) -> dict[str, Any]:
+        return {"template_code": self.template_code}
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_cams.hooks.cams import CamsHook
+    def timeout_message(self) -> str:
+        return f"Template {self.template_code} was not reviewed in time."
 
-        hook = CamsHook(self.cams_conn_id, pacer=CallPacer(self.min_interval), **self.hook_params)
+    async def poll(self, hook: CamsHook) -> tuple[str, str, dict[str, Any]]:
         params = {
             "TemplateCode": self.template_code,
             "Language": self.language,
             "TemplateType": TEMPLATE_TYPE,
             "CustSpaceId": self.cust_space_id,
         }
-        interval = max(self.poll_interval, self.min_interval)
-        base = {"template_code": self.template_code}
-        while self.end_time is None or time.time() + interval <= self.end_time:
-            await asyncio.sleep(interval)
-            try:
-                body = await hook.acall("GetChatappTemplateDetail", params)
-            except CamsError as exc:
-                yield TriggerEvent({**base, "status": "error", "message": str(exc)})
-                return
-            template = review_to_xcom(self.template_code, body.get("Data") or {})
-            verdict, message = review_verdict(
-                self.template_code, template["audit_status"], template["reason"]
-            )
-            self.log.info("%s RequestId %s.", message, body.get("RequestId"))
-            if verdict != "wait":
-                outcome = "success" if verdict == "done" else "failed"
-                yield TriggerEvent({**base, "status": outcome, "template": template, "message": message})
-                return
-        await asyncio.sleep(max(0.0, (self.end_time or 0.0) - time.time()))
-        message = f"Template {self.template_code} was not reviewed in time."
-        yield TriggerEvent({**base, "status": "timeout", "message": message})
+        body = await hook.acall("GetChatappTemplateDetail", params)
+        template = review_to_xcom(self.template_code, body.get("Data") or {})
+        verdict, message = review_verdict(self.template_code, template["audit_status"], template["reason"])
+        self.log.info("%s RequestId %s.", message, body.get("RequestId"))
+        return verdict, message, {"template": template}
