@@ -9,6 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from airflow.sdk import DAG
@@ -35,6 +36,31 @@ def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulat
         yield emulator
 
 
+def run_send(retries: int, code: str, flow_id: str, **audience: Any) -> Any:
+    """One SendTemplateOperator task in a fresh DAG, run through real Airflow with ``retries``."""
+    default_args = {"retries": retries, "retry_delay": timedelta(seconds=0)}
+    with DAG(f"send_{uuid.uuid4().hex[:8]}", **dag_kwargs(default_args=default_args)) as dag:
+        SendTemplateOperator(
+            task_id="send",
+            template_code=code,
+            language="en",
+            business_number=BUSINESS,
+            flow_id=flow_id,
+            **audience,
+        )
+    run = run_dag(dag)
+    assert ti_states(run) == {"send": "success"}
+    return run
+
+
+def assert_each_once(emu: CamsEmulator, run_id: str, flow_id: str, numbers: list[str]) -> dict[str, str]:
+    """Every number has exactly one message, with its own flow token; returns the tokens by number."""
+    assert Counter(m["UserNumber"] for m in emu.messages()) == Counter(dict.fromkeys(numbers, 1))
+    tokens = {m["UserNumber"]: m["FlowToken"] for m in emu.messages()}
+    assert tokens == {n: flow_token(run_id, flow_id, n) for n in numbers}
+    return tokens
+
+
 def test_retry_in_the_middle_and_lost_answers_still_send_each_person_once(emu: CamsEmulator) -> None:
     flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE, with_json=True)
     code = emu.add_template("invite", "en", spec(flow_id).components(), cust_space_id=SPACE)
@@ -43,21 +69,8 @@ def test_retry_in_the_middle_and_lost_answers_still_send_each_person_once(emu: C
     # Chunk 1: answer lost after CAMS applied it. Chunk 2: refused (the task fails, then retries).
     emu.faults.add(FaultKind.DROP_AFTER_APPLY, action="SendChatappMassMessage")
     emu.faults.add(FaultKind.ERROR, action="SendChatappMassMessage", code="Emulated.Refusal")
-    default_args = {"retries": 1, "retry_delay": timedelta(seconds=0)}
-    with DAG(f"send_{uuid.uuid4().hex[:8]}", **dag_kwargs(default_args=default_args)) as dag:
-        SendTemplateOperator(
-            task_id="send",
-            template_code=code,
-            language="en",
-            business_number=BUSINESS,
-            flow_id=flow_id,
-            recipients=[*people, "12-34", numbers[0]],
-        )
-    run = run_dag(dag)
-    assert ti_states(run) == {"send": "success"}
-    assert Counter(m["UserNumber"] for m in emu.messages()) == Counter({n: 1 for n in numbers})
-    tokens = {m["UserNumber"]: m["FlowToken"] for m in emu.messages()}
-    assert tokens == {n: flow_token(run.run_id, flow_id, n) for n in numbers}
+    run = run_send(1, code, flow_id, recipients=[*people, "12-34", numbers[0]])
+    assert_each_once(emu, run.run_id, flow_id, numbers)
     result = xcom(run, "send")
     assert result["by_status"] == {"already_sent": 1000, "accepted": 200, "invalid": 1, "duplicate": 1}
     assert [o["to"] for o in result["outcomes"][:2]] == numbers[:2]
@@ -107,25 +120,12 @@ def test_an_audience_file_with_faults_and_a_retry_sends_each_person_once(
     ]
     kinds = [*after_apply, FaultKind.DROP_BEFORE, FaultKind.SERVER_ERROR]
     emu.faults.random(0.3, kinds=kinds, seed=19, actions=[mass], delay=2.0)  # then 30% of the sends
-    default_args = {"retries": 3, "retry_delay": timedelta(seconds=0)}
-    with DAG(f"audience_{uuid.uuid4().hex[:8]}", **dag_kwargs(default_args=default_args)) as dag:
-        SendTemplateOperator(
-            task_id="send",
-            template_code=code,
-            language="en",
-            business_number=BUSINESS,
-            flow_id=flow_id,
-            audience=f"s3://{audience_bucket}/campaign/people.csv",
-            audience_conn_id="audience_store",
-        )
-    run = run_dag(dag)
-    assert ti_states(run) == {"send": "success"}
+    audience = f"s3://{audience_bucket}/campaign/people.csv"
+    run = run_send(3, code, flow_id, audience=audience, audience_conn_id="audience_store")
     injected = emu.faults.injected()
     assert injected.get("error") == 1 and all(injected.get(k.value) for k in after_apply[:2])
     assert sum(injected.values()) - injected["slow"] >= 0.3 * len(emu.requests(mass))
-    assert Counter(m["UserNumber"] for m in emu.messages()) == Counter({n: 1 for n in numbers})
-    tokens = {m["UserNumber"]: m["FlowToken"] for m in emu.messages()}
-    assert tokens == {n: flow_token(run.run_id, flow_id, n) for n in numbers}
+    tokens = assert_each_once(emu, run.run_id, flow_id, numbers)
     result = xcom(run, "send")
     assert "outcomes" not in result and result["recipients"] == size + 2
     assert result["by_status"]["invalid"] == 1 and result["by_status"]["duplicate"] == 1
