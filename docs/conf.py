@@ -74,6 +74,8 @@ nitpick_ignore_regex = [
     # Airflow's task Context, named bare where a hint cannot be evaluated (hook types imported for type
     # checking only, so that importing an operator stays cheap).
     (r"py:class", r"Context"),
+    # Airflow's ObjectStoragePath, named bare for the same reason (hooks/audience.py, hooks/outcomes.py).
+    (r"py:class", r"ObjectStoragePath"),
     # Sphinx 8 (Python 3.10) also renders Airflow's own annotation of operator_extra_links.
     (r"py:class", r"BaseOperatorLink"),
     # show-inheritance names this private base class of the two extra links; it is not part of the API.

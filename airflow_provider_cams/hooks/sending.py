@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import quote_plus
@@ -118,9 +118,19 @@ class AudienceSender:
         self._clock = clock
 
     def send(
-        self, recipients: Sequence[Recipient], *, resume: bool = False, since_ms: int | None = None
+        self,
+        recipients: Sequence[Recipient],
+        *,
+        resume: bool = False,
+        since_ms: int | None = None,
+        acknowledged: Mapping[str, RecipientOutcome] | None = None,
+        on_chunk: Callable[[list[RecipientOutcome]], None] | None = None,
     ) -> list[RecipientOutcome]:
-        """Send to every valid, distinct recipient once; one outcome per input recipient, in order."""
+        """Send to every valid, distinct recipient once; one outcome per input recipient, in order.
+
+        ``acknowledged``: outcomes an earlier try recorded (the outcomes file's checkpoint), by number:
+        kept as they are, not sent. ``on_chunk`` gets each mass send's outcomes before the next is sent."""
+        acknowledged = acknowledged or {}
         outcomes: list[RecipientOutcome | None] = [None] * len(recipients)
         todo: list[tuple[int, Recipient]] = []
         seen: set[str] = set()
@@ -136,6 +146,9 @@ class AudienceSender:
                 outcomes[i] = RecipientOutcome(checked.to, checked.flow_token, "duplicate")
                 continue
             seen.add(checked.to)
+            if checked.to in acknowledged:
+                outcomes[i] = acknowledged[checked.to]
+                continue
             todo.append((i, checked))
         if resume and todo:
             listed = self._listed(since_ms)
@@ -148,8 +161,11 @@ class AudienceSender:
         index = {id(r): i for i, r in todo}
         sent = 0
         for chunk in chunks([r for _, r in todo], max_bytes=self.max_body_bytes):
-            for recipient, outcome in zip(chunk, self._send_chunk(chunk), strict=True):
+            done = self._send_chunk(chunk)
+            for recipient, outcome in zip(chunk, done, strict=True):
                 outcomes[index[id(recipient)]] = outcome
+            if on_chunk is not None:
+                on_chunk(done)
             sent += len(chunk)
             self.hook.log.info("Sent %d of %d recipients.", sent, len(todo))
         return [o for o in outcomes if o is not None]

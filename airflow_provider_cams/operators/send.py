@@ -42,7 +42,8 @@ def to_recipient(entry: Any, run_id: str, flow_id: str) -> Recipient:
 
 
 class SendTemplateOperator(CamsBaseOperator):
-    """Send an approved template with a FLOW button to ``recipients`` by mass send, never twice.
+    """Send an approved template with a FLOW button to ``recipients`` or an ``audience`` file by mass
+    send, never twice.
 
     Each recipient gets the flow token ``flow_token(run_id, flow_id, number)`` (see
     :func:`~airflow_provider_cams.hooks.sending.flow_token`); chunks of at most 1,000 recipients and 1 MB,
@@ -53,16 +54,31 @@ class SendTemplateOperator(CamsBaseOperator):
     recipient (:class:`~airflow_provider_cams.hooks.sending.RecipientOutcome`); fails after sending the
     rest if a chunk could not be sent.
 
+    With ``audience`` (a CSV or JSON Lines file in object storage, see
+    :mod:`~airflow_provider_cams.hooks.audience`), the file is checked whole before anything is sent, the
+    outcomes go to ``<audience>.outcomes/<run_id>.jsonl`` (checkpointed after every mass send, see
+    :mod:`~airflow_provider_cams.hooks.outcomes`) and XCom holds only the summary and ``outcomes_url``; a
+    retry or a cleared task skips everyone that file records as sent, then everyone CAMS lists.
+
     :param template_code: the approved template (templated), e.g. the review sensor's output.
     :param language: its language (templated).
     :param business_number: the sending WhatsApp number, digits with country code (templated).
     :param flow_id: the flow the template's button opens, for the flow tokens (templated).
     :param recipients: numbers, or mappings ``{"to", "template_params", "flow_action_data"}`` (templated).
+    :param audience: instead of ``recipients``: the audience file's URL, e.g.
+        ``s3://bucket/campaign/people.csv`` (templated).
+    :param audience_conn_id: the object storage connection of ``audience`` (templated).
     :param check_first: list what was already sent before sending: None (on retries), True or False.
     """
 
     template_fields: Sequence[str] = cams_template_fields(
-        "template_code", "language", "business_number", "flow_id", "recipients"
+        "template_code",
+        "language",
+        "business_number",
+        "flow_id",
+        "recipients",
+        "audience",
+        "audience_conn_id",
     )
 
     def __init__(
@@ -72,7 +88,9 @@ class SendTemplateOperator(CamsBaseOperator):
         language: str,
         business_number: str,
         flow_id: str,
-        recipients: Sequence[Any],
+        recipients: Sequence[Any] | None = None,
+        audience: str | None = None,
+        audience_conn_id: str | None = None,
         check_first: bool | None = None,
         **kwargs: Any,
     ) -> None:
@@ -82,6 +100,8 @@ class SendTemplateOperator(CamsBaseOperator):
         self.business_number = business_number
         self.flow_id = flow_id
         self.recipients = recipients
+        self.audience = audience
+        self.audience_conn_id = audience_conn_id
         self.check_first = check_first
 
     @cached_property
@@ -94,11 +114,23 @@ class SendTemplateOperator(CamsBaseOperator):
         from airflow_provider_cams.hooks.messaging import check_number
         from airflow_provider_cams.hooks.sending import AudienceSender, summarize
 
-        if isinstance(self.recipients, (str, bytes)) or not isinstance(self.recipients, Sequence):
-            raise CamsValidationError("recipients must be a list of numbers or mappings.")
         run_id = str(context["run_id"])
         flow_id = check_id("flow_id", self.flow_id)
-        audience = [to_recipient(entry, run_id, flow_id) for entry in self.recipients]
+        store = None
+        if (self.recipients is None) == (self.audience is None):
+            raise CamsValidationError("Pass exactly one of recipients (a list) and audience (a file URL).")
+        if self.audience is not None:
+            from airflow_provider_cams.hooks.audience import audience_path, read_audience
+            from airflow_provider_cams.hooks.outcomes import OutcomeStore
+
+            path = audience_path(self.audience, self.audience_conn_id)
+            audience = [to_recipient(entry, run_id, flow_id) for entry in read_audience(path)]
+            store = OutcomeStore(path, run_id, context["ti"].try_number)
+            self.log.info("Audience %s: %d rows; outcomes go to %s.", self.audience, len(audience), store.url)
+        else:
+            if isinstance(self.recipients, (str, bytes)) or not isinstance(self.recipients, Sequence):
+                raise CamsValidationError("recipients must be a list of numbers or mappings.")
+            audience = [to_recipient(entry, run_id, flow_id) for entry in self.recipients]
         sender = AudienceSender(
             self.hook,
             check_number("business_number", self.business_number),
@@ -110,8 +142,21 @@ class SendTemplateOperator(CamsBaseOperator):
         resume = retry if self.check_first is None else self.check_first
         started = context["dag_run"].start_date
         since_ms = int(started.timestamp() * 1000) if started is not None else None
-        outcomes = sender.send(audience, resume=resume, since_ms=since_ms)
-        summary = summarize(outcomes)
+        acknowledged = store.acknowledged() if store is not None else {}
+        if acknowledged:
+            self.log.info(
+                "The outcomes checkpoint records %d recipients as sent: not sent again.", len(acknowledged)
+            )
+        outcomes = sender.send(
+            audience,
+            resume=resume,
+            since_ms=since_ms,
+            acknowledged=acknowledged,
+            on_chunk=store.record_chunk if store is not None else None,
+        )
+        summary = {**summarize(outcomes), "template_code": self.template_code}
+        if store is not None:
+            summary["outcomes_url"] = store.finish(outcomes)
         self.log.info("Send summary: %s.", summary)
         failed = summary["by_status"].get("failed", 0)
         if failed:
@@ -119,4 +164,6 @@ class SendTemplateOperator(CamsBaseOperator):
                 f"{failed} recipients could not be sent (outcome unknown and not listed by CAMS). A retry "
                 "skips everyone CAMS already lists."
             )
-        return {**summary, "template_code": self.template_code, "outcomes": [o.as_dict() for o in outcomes]}
+        if store is not None:
+            return summary
+        return {**summary, "outcomes": [o.as_dict() for o in outcomes]}

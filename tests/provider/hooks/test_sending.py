@@ -8,7 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from airflow_provider_cams.hooks.messaging import CamsMessagingHook, Recipient
-from airflow_provider_cams.hooks.sending import AudienceSender, chunks, flow_token, sender_bytes, summarize
+from airflow_provider_cams.hooks.sending import (
+    AudienceSender,
+    RecipientOutcome,
+    chunks,
+    flow_token,
+    sender_bytes,
+    summarize,
+)
 from airflow_provider_cams.testing import CamsEmulator, FaultKind
 from tests.provider.conftest import AK, SK
 from tests.provider.hooks.test_messaging import spec
@@ -97,3 +104,15 @@ def test_invalid_and_repeated_numbers_are_reported_and_resume_skips_what_was_sen
     assert [o.status for o in again] == ["already_sent"] * 3 + ["accepted"] * 2
     assert again[0].message_id
     assert per_number(emu) == Counter({r.to: 1 for r in people})
+
+
+def test_acknowledged_recipients_are_kept_as_recorded_and_each_chunk_is_reported(emu: CamsEmulator) -> None:
+    send = sender(emu)
+    people = audience(1500)
+    recorded = RecipientOutcome(people[0].to, people[0].flow_token, "accepted", group_message_id="earlier")
+    reported: list[list[RecipientOutcome]] = []
+    outcomes = send.send(people, acknowledged={people[0].to: recorded}, on_chunk=reported.append)
+    assert outcomes[0] is recorded
+    assert per_number(emu) == Counter(r.to for r in people[1:])
+    assert [len(c) for c in reported] == [1000, 499]
+    assert [o.to for c in reported for o in c] == [r.to for r in people[1:]]

@@ -3,10 +3,13 @@ the middle, and still every recipient has exactly one message with its own flow 
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from airflow.sdk import DAG
@@ -16,6 +19,7 @@ from airflow_provider_cams.hooks.sending import flow_token
 from airflow_provider_cams.operators.send import SendTemplateOperator, to_recipient
 from airflow_provider_cams.testing import CamsEmulator, FaultKind
 from tests.dag_helpers import run_dag, ti_states, xcom
+from tests.harness.object_store import LocalS3
 from tests.provider.conftest import AK, SK, dag_kwargs
 from tests.provider.hooks.test_messaging import spec
 
@@ -32,6 +36,31 @@ def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulat
         yield emulator
 
 
+def run_send(retries: int, code: str, flow_id: str, **audience: Any) -> Any:
+    """One SendTemplateOperator task in a fresh DAG, run through real Airflow with ``retries``."""
+    default_args = {"retries": retries, "retry_delay": timedelta(seconds=0)}
+    with DAG(f"send_{uuid.uuid4().hex[:8]}", **dag_kwargs(default_args=default_args)) as dag:
+        SendTemplateOperator(
+            task_id="send",
+            template_code=code,
+            language="en",
+            business_number=BUSINESS,
+            flow_id=flow_id,
+            **audience,
+        )
+    run = run_dag(dag)
+    assert ti_states(run) == {"send": "success"}
+    return run
+
+
+def assert_each_once(emu: CamsEmulator, run_id: str, flow_id: str, numbers: list[str]) -> dict[str, str]:
+    """Every number has exactly one message, with its own flow token; returns the tokens by number."""
+    assert Counter(m["UserNumber"] for m in emu.messages()) == Counter(dict.fromkeys(numbers, 1))
+    tokens = {m["UserNumber"]: m["FlowToken"] for m in emu.messages()}
+    assert tokens == {n: flow_token(run_id, flow_id, n) for n in numbers}
+    return tokens
+
+
 def test_retry_in_the_middle_and_lost_answers_still_send_each_person_once(emu: CamsEmulator) -> None:
     flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE, with_json=True)
     code = emu.add_template("invite", "en", spec(flow_id).components(), cust_space_id=SPACE)
@@ -40,21 +69,8 @@ def test_retry_in_the_middle_and_lost_answers_still_send_each_person_once(emu: C
     # Chunk 1: answer lost after CAMS applied it. Chunk 2: refused (the task fails, then retries).
     emu.faults.add(FaultKind.DROP_AFTER_APPLY, action="SendChatappMassMessage")
     emu.faults.add(FaultKind.ERROR, action="SendChatappMassMessage", code="Emulated.Refusal")
-    default_args = {"retries": 1, "retry_delay": timedelta(seconds=0)}
-    with DAG(f"send_{uuid.uuid4().hex[:8]}", **dag_kwargs(default_args=default_args)) as dag:
-        SendTemplateOperator(
-            task_id="send",
-            template_code=code,
-            language="en",
-            business_number=BUSINESS,
-            flow_id=flow_id,
-            recipients=[*people, "12-34", numbers[0]],
-        )
-    run = run_dag(dag)
-    assert ti_states(run) == {"send": "success"}
-    assert Counter(m["UserNumber"] for m in emu.messages()) == Counter({n: 1 for n in numbers})
-    tokens = {m["UserNumber"]: m["FlowToken"] for m in emu.messages()}
-    assert tokens == {n: flow_token(run.run_id, flow_id, n) for n in numbers}
+    run = run_send(1, code, flow_id, recipients=[*people, "12-34", numbers[0]])
+    assert_each_once(emu, run.run_id, flow_id, numbers)
     result = xcom(run, "send")
     assert result["by_status"] == {"already_sent": 1000, "accepted": 200, "invalid": 1, "duplicate": 1}
     assert [o["to"] for o in result["outcomes"][:2]] == numbers[:2]
@@ -66,3 +82,57 @@ def test_recipients_are_checked_before_anything_is_sent() -> None:
         to_recipient({"to": "6591234567", "name": "Ana"}, "r", "f")
     with pytest.raises(CamsValidationError, match="phone number or a mapping"):
         to_recipient(["6591234567"], "r", "f")
+
+
+@pytest.fixture
+def audience_bucket(local_s3: LocalS3, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh bucket behind the ``audience_store`` connection; returns its name."""
+    bucket = f"people-{uuid.uuid4().hex[:10]}"
+    local_s3.create_bucket(bucket, versioned=False)
+    monkeypatch.setenv("AIRFLOW_CONN_AUDIENCE_STORE", local_s3.connection_json())
+    return bucket
+
+
+def test_an_audience_file_with_faults_and_a_retry_sends_each_person_once(
+    emu: CamsEmulator, local_s3: LocalS3, audience_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The never-twice proof: 30% of sends faulted (after-apply timeouts and drops included), a refusal
+    that fails the task in the middle, a retry. ``CAMS_AUDIENCE_PROOF_SIZE`` sets the audience's size."""
+    size = int(os.environ.get("CAMS_AUDIENCE_PROOF_SIZE", "10000"))
+    conn = emu.connection_uri_json({"pacing": False, "read_timeout": 1.0}, cust_space_id=SPACE)
+    monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", conn)
+    flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE, with_json=True)
+    code = emu.add_template("invite", "en", spec(flow_id).components(), cust_space_id=SPACE)
+    numbers = [f"65{80000000 + i}" for i in range(size)]
+    rows = "".join(f"{n},p{i},x\n" for i, n in enumerate(numbers))
+    body = f"to,1,2\n{rows}12-34,bad,x\n{numbers[0]},again,x\n"
+    local_s3.client().put_object(Bucket=audience_bucket, Key="campaign/people.csv", Body=body.encode())
+    mass = "SendChatappMassMessage"
+    emu.faults.add(FaultKind.SLOW, action=mass, delay=0.0)  # chunk 1 goes out
+    emu.faults.add(FaultKind.TIMEOUT_AFTER_APPLY, action=mass, delay=2.0)  # chunk 2: sent, answer late
+    emu.faults.add(FaultKind.DROP_AFTER_APPLY, action=mass)  # chunk 3: sent, answer lost
+    emu.faults.add(FaultKind.DROP_BEFORE, action=mass)  # chunk 4: not sent, answer lost
+    emu.faults.add(FaultKind.ERROR, action=mass, code="Emulated.Refusal")  # chunk 4 again: the task fails
+    after_apply = [
+        FaultKind.TIMEOUT_AFTER_APPLY,
+        FaultKind.DROP_AFTER_APPLY,
+        FaultKind.SERVER_ERROR_AFTER_APPLY,
+    ]
+    kinds = [*after_apply, FaultKind.DROP_BEFORE, FaultKind.SERVER_ERROR]
+    emu.faults.random(0.3, kinds=kinds, seed=19, actions=[mass], delay=2.0)  # then 30% of the sends
+    audience = f"s3://{audience_bucket}/campaign/people.csv"
+    run = run_send(3, code, flow_id, audience=audience, audience_conn_id="audience_store")
+    injected = emu.faults.injected()
+    assert injected.get("error") == 1 and all(injected.get(k.value) for k in after_apply[:2])
+    assert sum(injected.values()) - injected["slow"] >= 0.3 * len(emu.requests(mass))
+    tokens = assert_each_once(emu, run.run_id, flow_id, numbers)
+    result = xcom(run, "send")
+    assert "outcomes" not in result and result["recipients"] == size + 2
+    assert result["by_status"]["invalid"] == 1 and result["by_status"]["duplicate"] == 1
+    key = result["outcomes_url"].removeprefix(f"s3://{audience_bucket}/")
+    assert key.startswith("campaign/people.csv.outcomes/")
+    lines = local_s3.client().get_object(Bucket=audience_bucket, Key=key)["Body"].read().splitlines()
+    outcomes = [json.loads(line) for line in lines]
+    assert [o["to"] for o in outcomes[:size]] == numbers
+    assert {o["status"] for o in outcomes[:size]} <= {"accepted", "already_sent"}
+    assert [o["flow_token"] for o in outcomes[:size]] == [tokens[n] for n in numbers]
