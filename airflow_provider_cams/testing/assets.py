@@ -21,7 +21,6 @@ file are NOT documented. The emulator's choices, all ASSUMED:
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import secrets
@@ -34,13 +33,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_cams.loopback import is_loopback_host
 from airflow_provider_cams.testing.errors import CamsError
 
 MAX_JSON_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 5.0
 _CHUNK = 64 * 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-LOOPBACK_NAMES = ("localhost",)
 
 # A small Flow JSON for seeded flows (``add_flow(with_json=True)``): one terminal screen.
 DEFAULT_FLOW_JSON: dict[str, Any] = {
@@ -83,20 +82,6 @@ def to_bytes(content: bytes | str | Mapping[str, Any]) -> bytes:
     if isinstance(content, Mapping):
         return json.dumps(dict(content), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     raise TypeError(f"content must be bytes, str or a dict, got {type(content).__name__}")
-
-
-def is_loopback_host(host: str) -> bool:
-    """127.0.0.0/8, ::1 (also IPv4-mapped), or the name localhost."""
-    host = host.strip("[]").split("%", 1)[0].rstrip(".").lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        addr = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped.is_loopback
-    return addr.is_loopback
 
 
 def _bad_path(reason: str) -> CamsError:

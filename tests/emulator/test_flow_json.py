@@ -20,7 +20,7 @@ from alibabacloud_cams20200606.client import Client as CamsClient
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 
 from airflow_provider_cams.testing import ASSUMED_ERROR_CODES, CamsEmulator
-from airflow_provider_cams.testing.assets import MAX_JSON_BYTES, is_loopback_host
+from airflow_provider_cams.testing.assets import MAX_JSON_BYTES
 from airflow_provider_cams.testing.cli import build_parser
 from airflow_provider_cams.testing.control import handle_control
 from airflow_provider_cams.testing.server import WireRequest
@@ -135,27 +135,6 @@ def test_non_loopback_or_non_http_file_paths_are_refused(
     assert free_emu.flow_json(flow_id) is None
     (record,) = free_emu.requests()
     assert record.applied is False
-
-
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("127.0.0.1", True),
-        ("127.9.8.7", True),
-        ("localhost", True),
-        ("LOCALHOST.", True),
-        ("::1", True),
-        ("[::1]", True),
-        ("::ffff:127.0.0.1", True),
-        ("128.0.0.1", False),
-        ("0.0.0.0", False),
-        ("example.com", False),
-        ("localhost.example.com", False),
-        ("::ffff:10.0.0.1", False),
-    ],
-)
-def test_loopback_hosts(host: str, loopback: bool) -> None:
-    assert is_loopback_host(host) is loopback
 
 
 def test_localhost_urls_are_fetched(free_emu: CamsEmulator, client: CamsClient) -> None:
