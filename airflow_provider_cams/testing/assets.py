@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_cams.loopback import is_loopback_host
-from airflow_provider_cams.testing.errors import CamsError
+from airflow_provider_cams.testing.errors import CamsErrorAnswer
 
 MAX_JSON_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 5.0
@@ -84,8 +84,8 @@ def to_bytes(content: bytes | str | Mapping[str, Any]) -> bytes:
     raise TypeError(f"content must be bytes, str or a dict, got {type(content).__name__}")
 
 
-def _bad_path(reason: str) -> CamsError:
-    return CamsError("InvalidParameter", name="FilePath", reason=reason)
+def _bad_path(reason: str) -> CamsErrorAnswer:
+    return CamsErrorAnswer("InvalidParameter", name="FilePath", reason=reason)
 
 
 def check_fetch_url(url: str) -> str:
@@ -114,8 +114,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 
 
-def _unreachable(url: str, reason: str) -> CamsError:
-    return CamsError("Flow.JsonAssetUnreachable", file_path=url[:200], reason=reason)
+def _unreachable(url: str, reason: str) -> CamsErrorAnswer:
+    return CamsErrorAnswer("Flow.JsonAssetUnreachable", file_path=url[:200], reason=reason)
 
 
 def fetch(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = MAX_JSON_BYTES) -> bytes:
@@ -153,8 +153,8 @@ def fetch(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = MAX
         raise _unreachable(url, f"{type(exc).__name__}: {exc}.") from None
 
 
-def _invalid(reason: str) -> CamsError:
-    return CamsError("Flow.JsonAssetInvalid", reason=reason)
+def _invalid(reason: str) -> CamsErrorAnswer:
+    return CamsErrorAnswer("Flow.JsonAssetInvalid", reason=reason)
 
 
 def read_flow_json(content: bytes) -> FlowJson:

@@ -61,7 +61,7 @@ from airflow_provider_cams.testing.dialects import (
     Dialect,
     dialect_named,
 )
-from airflow_provider_cams.testing.errors import CamsError
+from airflow_provider_cams.testing.errors import CamsErrorAnswer
 
 API_VERSION = "2020-06-06"
 CATEGORIES = (
@@ -185,18 +185,24 @@ def parse_categories(raw: str) -> list[str]:
     try:
         value = json.loads(raw)
     except ValueError:
-        raise CamsError("InvalidParameter", name="Categories", reason="It must be a JSON list.") from None
+        raise CamsErrorAnswer(
+            "InvalidParameter", name="Categories", reason="It must be a JSON list."
+        ) from None
     return validate_categories(value)
 
 
 def validate_categories(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-        raise CamsError("InvalidParameter", name="Categories", reason="It must be a JSON list of strings.")
+        raise CamsErrorAnswer(
+            "InvalidParameter", name="Categories", reason="It must be a JSON list of strings."
+        )
     if not value:
-        raise CamsError("InvalidParameter", name="Categories", reason="At least one category is required.")
+        raise CamsErrorAnswer(
+            "InvalidParameter", name="Categories", reason="At least one category is required."
+        )
     unknown = [c for c in value if c not in CATEGORIES]
     if unknown:
-        raise CamsError(
+        raise CamsErrorAnswer(
             "InvalidParameter",
             name="Categories",
             reason=f"Unknown category {unknown[0]!r}; allowed: {', '.join(CATEGORIES)}.",
@@ -206,7 +212,7 @@ def validate_categories(value: Any) -> list[str]:
 
 def validate_flow_name(name: str) -> str:
     if len(name) > MAX_FLOW_NAME:
-        raise CamsError(
+        raise CamsErrorAnswer(
             "InvalidParameter", name="FlowName", reason=f"It is longer than {MAX_FLOW_NAME} characters."
         )
     return name
@@ -221,14 +227,14 @@ def parse_page(raw: str | None) -> tuple[int, int]:
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        raise CamsError("InvalidParameter", name="Page", reason="It must be a JSON object.")
+        raise CamsErrorAnswer("InvalidParameter", name="Page", reason="It must be a JSON object.")
     page = {**DEFAULT_PAGE, **value}
     index, size = page["Index"], page["Size"]
     if not _is_int(index) or index < 1:
-        raise CamsError("InvalidParameter", name="Page", reason="Index must be an integer >= 1.")
+        raise CamsErrorAnswer("InvalidParameter", name="Page", reason="Index must be an integer >= 1.")
     if not _is_int(size) or not 1 <= size <= MAX_PAGE_SIZE:
         reason = f"Size must be an integer 1..{MAX_PAGE_SIZE}."
-        raise CamsError("InvalidParameter", name="Page", reason=reason)
+        raise CamsErrorAnswer("InvalidParameter", name="Page", reason=reason)
     return index, size
 
 
@@ -237,9 +243,9 @@ def _is_int(value: Any) -> bool:
 
 
 class FlowStore:
-    """Thread-safe flow state. ``execute`` runs one action and returns its ``Data`` or raises CamsError.
+    """Thread-safe flow state. ``execute`` runs one action and returns its ``Data`` or raises CamsErrorAnswer.
 
-    ``fetch(url) -> bytes`` downloads a FilePath (raising CamsError); ``json_url(flow_id) -> str`` is
+    ``fetch(url) -> bytes`` downloads a FilePath (raising CamsErrorAnswer); ``json_url(flow_id) -> str`` is
     where the emulator serves a flow's stored JSON (GetFlowJSONAssest's FilePath). ``dialect`` says how
     every undocumented refusal and behaviour is answered (``published_update``, when given, overrides
     its switch of that name).
@@ -294,13 +300,13 @@ class FlowStore:
         Refusals are raised under the emulator's ``guess`` codes and answered in the dialect's."""
         try:
             return self._execute(action, account, params)
-        except CamsError as err:
+        except CamsErrorAnswer as err:
             raise self.dialect.translate(err) from None
 
     def _execute(self, action: str, account: str, params: Mapping[str, str]) -> Any:
         for name in ACTIONS[action].required:
             if not params.get(name):
-                raise CamsError("MissingParameter", name=name)
+                raise CamsErrorAnswer("MissingParameter", name=name)
         scope = _scope(account, params.get("CustSpaceId"))
         if action == "UpdateFlowJSONAsset":
             return self._update_json(scope, params)  # takes the lock itself, around the download
@@ -319,10 +325,10 @@ class FlowStore:
     def _find(self, action: str, scope: Scope, flow_id: str) -> Flow:
         flow = self._flows.get(flow_id)
         if flow is None or _scope(flow.account, flow.cust_space_id) != scope:
-            raise CamsError(NOT_FOUND, flow_id=flow_id)
+            raise CamsErrorAnswer(NOT_FOUND, flow_id=flow_id)
         allowed = self._allowed(action)
         if allowed is not None and flow.status not in allowed:
-            raise CamsError(WRONG_STATUS, flow_id=flow.flow_id, status=flow.status, action=action)
+            raise CamsErrorAnswer(WRONG_STATUS, flow_id=flow.flow_id, status=flow.status, action=action)
         return flow
 
     def _new_id(self) -> str:
@@ -366,7 +372,7 @@ class FlowStore:
     def _publish(self, flow: Flow, params: Mapping[str, str]) -> None:
         # ASSUMED: CAMS documents no error for publishing a flow without JSON; the emulator refuses it.
         if self.require_flow_json and flow.flow_json is None:
-            raise CamsError(NO_JSON, flow_id=flow.flow_id)
+            raise CamsErrorAnswer(NO_JSON, flow_id=flow.flow_id)
         flow.set_status("PUBLISHED")
 
     def _deprecate(self, flow: Flow, params: Mapping[str, str]) -> None:
@@ -387,7 +393,9 @@ class FlowStore:
 
     def _download(self, url: str) -> FlowJson:
         if self._fetch is None:
-            raise CamsError("Flow.JsonAssetUnreachable", file_path=url[:200], reason="No fetcher configured.")
+            raise CamsErrorAnswer(
+                "Flow.JsonAssetUnreachable", file_path=url[:200], reason="No fetcher configured."
+            )
         return read_flow_json(self._fetch(url))
 
     def _update_json(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
@@ -459,7 +467,7 @@ class FlowStore:
             if json is None and with_json:
                 json = DEFAULT_FLOW_JSON
             flow_json = read_flow_json(to_bytes(json)) if json is not None else None
-        except CamsError as exc:
+        except CamsErrorAnswer as exc:
             raise ValueError(exc.message) from None
         with self._lock:
             flow = Flow(
