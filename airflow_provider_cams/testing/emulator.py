@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from airflow_provider_cams.testing import flow_responses
 from airflow_provider_cams.testing.assets import FETCH_TIMEOUT_SECONDS, HostedAssets, fetch
 from airflow_provider_cams.testing.control import handle_control, is_control_path
 from airflow_provider_cams.testing.dialects import Dialect, dialect_named
@@ -28,6 +29,7 @@ from airflow_provider_cams.testing.errors import (
     success_body,
 )
 from airflow_provider_cams.testing.faults import Fault, FaultInjector
+from airflow_provider_cams.testing.flow_responses import ACTIONS, API_VERSION
 from airflow_provider_cams.testing.messaging import (
     MESSAGING_ACTIONS,
     Messaging,
@@ -45,7 +47,7 @@ from airflow_provider_cams.testing.signature import (
     SignatureVerifier,
     header_map,
 )
-from airflow_provider_cams.testing.state import ACTIONS, API_VERSION, FlowStore, check_published_update
+from airflow_provider_cams.testing.state import FlowStore, check_published_update
 from airflow_provider_cams.testing.templates import TemplateReview
 
 DEFAULT_REGION = "ap-southeast-1"
@@ -447,7 +449,7 @@ class CamsEmulator(MessagingEmulator):
             if call.action in MESSAGING_ACTIONS:
                 fields = self._messaging.execute(call.action, call.credential.account, call.params)
                 return True, 200, {**success_body(call.request_id), **fields}
-            data = self._store.execute(call.action, call.credential.account, call.params)
+            data = flow_responses.execute(self._store, call.action, call.credential.account, call.params)
         except CamsErrorAnswer as err:
             return False, err.http_status, self._error_payload(call, err)
         return True, 200, success_body(call.request_id, data, ACTIONS[call.action].has_data)

@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl
 from airflow_provider_cams.testing.errors import CamsErrorAnswer
 from airflow_provider_cams.testing.messages import MESSAGE_ACTIONS, MessageStore
 from airflow_provider_cams.testing.server import WireRequest, WireResponse
-from airflow_provider_cams.testing.state import ActionSpec, FlowStore, Scope
+from airflow_provider_cams.testing.state import FlowStore, Scope
 from airflow_provider_cams.testing.templates import TEMPLATE_ACTIONS, TemplateReview, TemplateStore
+from airflow_provider_cams.testing.wire import ActionSpec
 
 MESSAGING_ACTIONS: dict[str, ActionSpec] = {**TEMPLATE_ACTIONS, **MESSAGE_ACTIONS}
 MAX_REQUEST_LINE = 16 * 1024  # ASSUMED, see the module docstring

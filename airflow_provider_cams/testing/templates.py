@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_cams.testing.errors import CamsErrorAnswer
-from airflow_provider_cams.testing.state import ActionSpec, Scope, parse_page
+from airflow_provider_cams.testing.state import Scope
+from airflow_provider_cams.testing.wire import ActionSpec, parse_page
 
 AUDIT_STATUSES = ("pass", "fail", "auditing", "unaudit", "disabled", "paused")  # ChatAppAudit's values
 REVIEW_OUTCOMES = ("pass", "fail", "manual")
