@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_cams.exceptions import CamsConfigError
+from airflow_provider_cams.loopback import is_loopback_host
 from airflow_provider_cams.utils.connection_form import (
     CONNECTION_FIELDS,
     DEFAULT_CONNECT_TIMEOUT,
@@ -317,15 +318,6 @@ def split_host(endpoint: str) -> str:
     if endpoint.startswith("["):
         return endpoint[1 : endpoint.find("]")]
     return endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 else endpoint
-
-
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_endpoint(endpoint: str, where: str) -> str:

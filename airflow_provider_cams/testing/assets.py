@@ -21,7 +21,6 @@ file are NOT documented. The emulator's choices, all ASSUMED:
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import secrets
@@ -34,13 +33,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_cams.testing.errors import CamsError
+from airflow_provider_cams.loopback import is_loopback_host
+from airflow_provider_cams.testing.errors import CamsErrorAnswer
 
 MAX_JSON_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 5.0
 _CHUNK = 64 * 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-LOOPBACK_NAMES = ("localhost",)
 
 # A small Flow JSON for seeded flows (``add_flow(with_json=True)``): one terminal screen.
 DEFAULT_FLOW_JSON: dict[str, Any] = {
@@ -85,22 +84,8 @@ def to_bytes(content: bytes | str | Mapping[str, Any]) -> bytes:
     raise TypeError(f"content must be bytes, str or a dict, got {type(content).__name__}")
 
 
-def is_loopback_host(host: str) -> bool:
-    """127.0.0.0/8, ::1 (also IPv4-mapped), or the name localhost."""
-    host = host.strip("[]").split("%", 1)[0].rstrip(".").lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        addr = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped.is_loopback
-    return addr.is_loopback
-
-
-def _bad_path(reason: str) -> CamsError:
-    return CamsError("InvalidParameter", name="FilePath", reason=reason)
+def _bad_path(reason: str) -> CamsErrorAnswer:
+    return CamsErrorAnswer("InvalidParameter", name="FilePath", reason=reason)
 
 
 def check_fetch_url(url: str) -> str:
@@ -129,8 +114,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 
 
-def _unreachable(url: str, reason: str) -> CamsError:
-    return CamsError("Flow.JsonAssetUnreachable", file_path=url[:200], reason=reason)
+def _unreachable(url: str, reason: str) -> CamsErrorAnswer:
+    return CamsErrorAnswer("Flow.JsonAssetUnreachable", file_path=url[:200], reason=reason)
 
 
 def fetch(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = MAX_JSON_BYTES) -> bytes:
@@ -168,8 +153,8 @@ def fetch(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = MAX
         raise _unreachable(url, f"{type(exc).__name__}: {exc}.") from None
 
 
-def _invalid(reason: str) -> CamsError:
-    return CamsError("Flow.JsonAssetInvalid", reason=reason)
+def _invalid(reason: str) -> CamsErrorAnswer:
+    return CamsErrorAnswer("Flow.JsonAssetInvalid", reason=reason)
 
 
 def read_flow_json(content: bytes) -> FlowJson:

@@ -33,18 +33,52 @@ The ``json`` and ``assets`` routes carry raw bytes (``application/json``), not a
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+from airflow_provider_cams.loopback import is_loopback_host
+from airflow_provider_cams.testing.dialects import Dialect
+from airflow_provider_cams.testing.faults import FaultInjector
+from airflow_provider_cams.testing.records import RecordedRequest
 from airflow_provider_cams.testing.server import WireRequest, WireResponse
 
-if TYPE_CHECKING:
-    from airflow_provider_cams.testing.emulator import CamsEmulator
-
 PREFIX = "/_emulator"
+
+
+class ControlledEmulator(Protocol):
+    """What the control endpoints use of ``CamsEmulator``: stated here, so this module need not import
+    ``emulator.py`` (which imports this one to route control paths: no circle)."""
+
+    faults: FaultInjector
+    require_flow_json: bool
+
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def rate_limit(self) -> float | None: ...
+    @property
+    def published_update(self) -> str: ...
+    @property
+    def dialect(self) -> Dialect: ...
+    def requests(self, action: str | None = None) -> list[RecordedRequest]: ...
+    def flows(self) -> dict[str, dict[str, Any]]: ...
+    def add_flow(self, *args: Any, **kwargs: Any) -> str: ...
+    def set_flow_status(self, flow_id: str, status: str, reason: str | None = None) -> None: ...
+    def flow_json(self, flow_id: str) -> bytes | None: ...
+    def host_json(self, content: bytes, name: str | None = None) -> str: ...
+    def unhost_json(self, name_or_url: str) -> bool: ...
+    def hosted_json(self, name: str) -> bytes | None: ...
+    def set_rate_limit(self, *args: Any, **kwargs: Any) -> None: ...
+    def set_published_update(self, mode: str) -> None: ...
+    def set_dialect(self, *args: Any, **kwargs: Any) -> None: ...
+    def reset(self) -> None: ...
+    def templates(self) -> dict[str, dict[str, Any]]: ...
+    def add_template(self, *args: Any, **kwargs: Any) -> str: ...
+    def review_template(self, *args: Any, **kwargs: Any) -> None: ...
+    def set_template_review(self, *args: Any, **kwargs: Any) -> None: ...
+    def messages(self) -> list[dict[str, Any]]: ...
 
 
 def _ok(command: Callable[[], object]) -> dict[str, bool]:
@@ -52,7 +86,7 @@ def _ok(command: Callable[[], object]) -> dict[str, bool]:
     return {"ok": True}
 
 
-Route = Callable[["CamsEmulator", dict[str, Any], dict[str, str]], Any]
+Route = Callable[[ControlledEmulator, dict[str, Any], dict[str, str]], Any]
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/health"): lambda emu, body, q: {
@@ -96,10 +130,10 @@ ROUTES: dict[tuple[str, str], Route] = {
 }
 
 # Routes with a path parameter: (method, first segment, last segment or None) -> handler(emu, param, body).
-RawRoute = Callable[["CamsEmulator", Any, WireRequest], WireResponse]
+RawRoute = Callable[[ControlledEmulator, Any, WireRequest], WireResponse]
 
 
-def _set_dialect(emu: CamsEmulator, body: dict[str, Any]) -> dict[str, Any]:
+def _set_dialect(emu: ControlledEmulator, body: dict[str, Any]) -> dict[str, Any]:
     switches = {k: v for k, v in body.items() if k != "dialect"}
     emu.set_dialect(body.get("dialect"), **switches)
     return {"ok": True, "dialect": emu.dialect.as_dict()}
@@ -117,12 +151,12 @@ def _raw(content: bytes | None, what: str) -> WireResponse:
     return WireResponse(200, (("Content-Type", "application/json"),), content)
 
 
-def _put_asset(emu: CamsEmulator, name: str | None, request: WireRequest) -> WireResponse:
+def _put_asset(emu: ControlledEmulator, name: str | None, request: WireRequest) -> WireResponse:
     url = emu.host_json(request.body, name)
     return WireResponse.json(200, {"name": url.rsplit("/", 1)[-1], "url": url})
 
 
-def _flow_status(emu: CamsEmulator, flow_id: str, request: WireRequest) -> WireResponse:
+def _flow_status(emu: ControlledEmulator, flow_id: str, request: WireRequest) -> WireResponse:
     body = _json_object(request.body)
     if not isinstance(body.get("status"), str):
         raise ValueError('the body must be {"status": "...", "reason": "..." (optional)}')
@@ -134,7 +168,7 @@ def _ok_json(command: Callable[[], object]) -> WireResponse:
     return WireResponse.json(200, _ok(command))
 
 
-def _delete_asset(emu: CamsEmulator, name: str, request: WireRequest) -> WireResponse:
+def _delete_asset(emu: ControlledEmulator, name: str, request: WireRequest) -> WireResponse:
     if not emu.unhost_json(name):
         return WireResponse.json(404, {"error": f"no asset {name}"})
     return WireResponse.json(200, {"ok": True})
@@ -177,19 +211,9 @@ def is_control_path(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        addr = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped.is_loopback
-    return addr.is_loopback
-
-
-def handle_control(emu: CamsEmulator, request: WireRequest) -> WireResponse:
+def handle_control(emu: ControlledEmulator, request: WireRequest) -> WireResponse:
     """Answer one control request with JSON."""
-    if not _is_loopback(request.client_host):
+    if not is_loopback_host(request.client_host):
         return WireResponse.json(403, {"error": "control endpoints answer loopback clients only"})
     sub = request.path[len(PREFIX) :].rstrip("/") or "/"
     param_route = _param_route(request.method, sub)

@@ -43,10 +43,11 @@ def prepare_airflow_home(*, warn: bool = True) -> str:
     """Point Airflow at a throwaway home (temp dir, SQLite, no examples) unless ``AIRFLOW_HOME`` is set.
 
     Only effective before Airflow is first imported in the process: Airflow reads its home and
-    configuration once, at import. The ``cams_emulator`` fixture calls it (so a test that builds its
-    DAG inside the test body gets the throwaway home); call it at the top of a ``conftest.py`` if your
-    test modules import Airflow at module level. The home is removed when the process exits.
-    Returns the Airflow home in use; with ``warn``, a ``RuntimeWarning`` if Airflow was imported first.
+    configuration once, at import. The ``cams_airflow_home`` fixture (which ``cams_emulator`` requests)
+    calls it, so a test that builds its DAG inside the test body gets the throwaway home; call it at the
+    top of a ``conftest.py`` if your test modules import Airflow at module level. The home is removed
+    when the process exits. Returns the Airflow home in use; with ``warn``, a ``RuntimeWarning`` if
+    Airflow was imported first.
     """
     if os.environ.get("AIRFLOW_HOME"):
         return os.environ["AIRFLOW_HOME"]

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_cams.testing.errors import CamsError
+from airflow_provider_cams.testing.errors import CamsErrorAnswer
 
 # The emulator's own names for refusals CAMS documents no code for (the ``guess`` dialect's codes).
 WRONG_STATUS = "Flow.StatusNotSupport"
@@ -96,7 +96,7 @@ class Dialect:
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def translate(self, err: CamsError) -> CamsError:
+    def translate(self, err: CamsErrorAnswer) -> CamsErrorAnswer:
         """A refusal raised under its ``guess`` code, as this dialect answers it (others unchanged)."""
         renamed = {
             WRONG_STATUS: (self.wrong_status_code, self.wrong_status_http),
@@ -108,7 +108,7 @@ class Dialect:
         if renamed is None or renamed == (err.code, err.http_status):
             return err
         code, status = renamed
-        return CamsError(code, err.message, status, err.access_denied)
+        return CamsErrorAnswer(code, err.message, status, err.access_denied)
 
 
 def _one_of(name: str, value: Any, allowed: tuple[str, ...]) -> None:

@@ -11,22 +11,25 @@ from __future__ import annotations
 import json
 import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from airflow_provider_cams.testing import flow_responses
 from airflow_provider_cams.testing.assets import FETCH_TIMEOUT_SECONDS, HostedAssets, fetch
 from airflow_provider_cams.testing.control import handle_control, is_control_path
 from airflow_provider_cams.testing.dialects import Dialect, dialect_named
 from airflow_provider_cams.testing.errors import (
-    CamsError,
+    CamsErrorAnswer,
     access_denied_detail,
     error_body,
     new_request_id,
     success_body,
 )
 from airflow_provider_cams.testing.faults import Fault, FaultInjector
+from airflow_provider_cams.testing.flow_responses import ACTIONS, API_VERSION
 from airflow_provider_cams.testing.messaging import (
     MESSAGING_ACTIONS,
     Messaging,
@@ -44,7 +47,7 @@ from airflow_provider_cams.testing.signature import (
     SignatureVerifier,
     header_map,
 )
-from airflow_provider_cams.testing.state import ACTIONS, API_VERSION, FlowStore, check_published_update
+from airflow_provider_cams.testing.state import FlowStore, check_published_update
 from airflow_provider_cams.testing.templates import TemplateReview
 
 DEFAULT_REGION = "ap-southeast-1"
@@ -264,7 +267,13 @@ class CamsEmulator(MessagingEmulator):
         cust_space_id: str | None = None,
         endpoint_uri: str | None = None,
     ) -> str:
-        """``add_flow`` with the Flow JSON as the fourth argument; returns the FlowId."""
+        """Deprecated: ``add_flow(name, categories, status, json=...)`` does the same (one way to seed)."""
+        warnings.warn(
+            "CamsEmulator.seed_flow is deprecated: use add_flow(name, categories, status, json=...), which "
+            "takes the same arguments by keyword.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self.add_flow(
             name, categories, status, cust_space_id=cust_space_id, endpoint_uri=endpoint_uri, json=json
         )
@@ -413,17 +422,19 @@ class CamsEmulator(MessagingEmulator):
             )
             call.access_key_id = verdict.access_key_id
             if not verdict.ok or verdict.credential is None:
-                raise CamsError(verdict.code or "IncompleteSignature", verdict.message, verdict.http_status)
+                raise CamsErrorAnswer(
+                    verdict.code or "IncompleteSignature", verdict.message, verdict.http_status
+                )
             call.credential = verdict.credential
             # ASSUMED: the vendor's limiter sends no x-acs-retry-after header (the throttle fault can).
             if not self._limiter.try_acquire(
                 verdict.credential.access_key_id, request.received_mono, call.action
             ):
-                limited = CamsError("System.LimitControl")
+                limited = CamsErrorAnswer("System.LimitControl")
                 payload = self._error_payload(call, limited)
                 return self._answer(call, limited.http_status, payload, throttled=True)
             call.admitted = True
-        except CamsError as err:
+        except CamsErrorAnswer as err:
             return self._answer(call, err.http_status, self._error_payload(call, err))
         fault = self.faults.draw(call.action)
         if fault is not None:
@@ -438,8 +449,8 @@ class CamsEmulator(MessagingEmulator):
             if call.action in MESSAGING_ACTIONS:
                 fields = self._messaging.execute(call.action, call.credential.account, call.params)
                 return True, 200, {**success_body(call.request_id), **fields}
-            data = self._store.execute(call.action, call.credential.account, call.params)
-        except CamsError as err:
+            data = flow_responses.execute(self._store, call.action, call.credential.account, call.params)
+        except CamsErrorAnswer as err:
             return False, err.http_status, self._error_payload(call, err)
         return True, 200, success_body(call.request_id, data, ACTIONS[call.action].has_data)
 
@@ -456,7 +467,7 @@ class CamsEmulator(MessagingEmulator):
             self._record(call, status, None, applied=applied, fault=kind)
             headers = (("Content-Type", "text/html"), ("x-acs-request-id", call.request_id))
             return WireResponse(status, headers, PROXY_ERROR_PAGE, fault.delay)
-        err = CamsError(fault.code or "InternalError", fault.message, fault.http_status)
+        err = CamsErrorAnswer(fault.code or "InternalError", fault.message, fault.http_status)
         if fault.retry_after_ms:
             call.extra_headers.append(("x-acs-retry-after", str(fault.retry_after_ms)))
         return self._answer(
@@ -469,7 +480,7 @@ class CamsEmulator(MessagingEmulator):
             delay=fault.delay,
         )
 
-    def _error_payload(self, call: _Call, err: CamsError) -> dict[str, Any]:
+    def _error_payload(self, call: _Call, err: CamsErrorAnswer) -> dict[str, Any]:
         denied = err.access_denied
         if denied is None and err.code == "Ram.PermissionDeny":
             denied = access_denied_detail(call.action, call.access_key_id)
@@ -520,14 +531,14 @@ class CamsEmulator(MessagingEmulator):
 def _parse_action(request: WireRequest, params: Mapping[str, str]) -> str:
     """The action and version from the x-acs-* headers or the query (they must agree if both are given)."""
     if request.path != "/" or request.method not in ("GET", "POST"):
-        raise CamsError("InvalidAction.NotFound")
+        raise CamsErrorAnswer("InvalidAction.NotFound")
     headers = header_map(request.headers)
     action = _header_or_query(headers, params, "x-acs-action", "Action")
     version = _header_or_query(headers, params, "x-acs-version", "Version")
     if version != API_VERSION:
-        raise CamsError("InvalidVersion")
+        raise CamsErrorAnswer("InvalidVersion")
     if action not in ACTIONS and action not in MESSAGING_ACTIONS:
-        raise CamsError("InvalidAction.NotFound")
+        raise CamsErrorAnswer("InvalidAction.NotFound")
     return action
 
 
@@ -536,8 +547,8 @@ def _header_or_query(headers: dict[str, list[str]], params: Mapping[str, str], h
     from_query = params.get(name, "")
     if from_header and from_query and from_header != from_query:
         reason = f"{header} and the {name} query parameter disagree."
-        raise CamsError("InvalidParameter", name=name, reason=reason)
+        raise CamsErrorAnswer("InvalidParameter", name=name, reason=reason)
     value = from_header or from_query
     if not value:
-        raise CamsError("MissingParameter", name=name)
+        raise CamsErrorAnswer("MissingParameter", name=name)
     return value

@@ -179,8 +179,12 @@ def access_denied_detail(action: str | None, access_key_id: str | None) -> dict[
     }
 
 
-class CamsError(Exception):
-    """A CAMS error answer: raised by validation and state code, turned into an error body by the server."""
+class CamsErrorAnswer(Exception):
+    """A CAMS error answer: raised by validation and state code, turned into an error body by the server.
+
+    Not ``CamsError``: that is the provider's own exception (``airflow_provider_cams.exceptions``), which a
+    test may catch in the same file.
+    """
 
     def __init__(
         self,
@@ -195,6 +199,11 @@ class CamsError(Exception):
         self.http_status = http_status if http_status is not None else default_status(code)
         self.access_denied = access_denied
         super().__init__(f"{code}: {self.message}")
+
+
+#: Deprecated alias of :class:`CamsErrorAnswer` (the old name shadowed ``exceptions.CamsError``); kept
+#: because the API page documented it.
+CamsError = CamsErrorAnswer
 
 
 def error_body(

@@ -35,9 +35,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_cams.testing.errors import CamsError
-from airflow_provider_cams.testing.state import ActionSpec, Scope, parse_page
+from airflow_provider_cams.testing.errors import CamsErrorAnswer
+from airflow_provider_cams.testing.state import Scope
 from airflow_provider_cams.testing.templates import Template, TemplateStore, invalid, parse_json
+from airflow_provider_cams.testing.wire import ActionSpec, parse_page
 
 MAX_MASS_RECIPIENTS = 1000  # documented: SendChatappMassMessage takes at most 1,000 numbers
 CHANNEL = "whatsapp"
@@ -61,8 +62,8 @@ MESSAGE_ERRORS: dict[str, str] = {  # the emulator's own codes (ASSUMED)
 }
 
 
-def message_error(error_code: str, **fields: Any) -> CamsError:
-    return CamsError(error_code, MESSAGE_ERRORS[error_code].format(**fields), 400)
+def message_error(error_code: str, **fields: Any) -> CamsErrorAnswer:
+    return CamsErrorAnswer(error_code, MESSAGE_ERRORS[error_code].format(**fields), 400)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from airflow_provider_cams.testing.errors import CamsError
+from airflow_provider_cams.testing.errors import CamsErrorAnswer
 from airflow_provider_cams.testing.messages import MESSAGE_ACTIONS, MessageStore
 from airflow_provider_cams.testing.server import WireRequest, WireResponse
-from airflow_provider_cams.testing.state import ActionSpec, FlowStore, Scope
+from airflow_provider_cams.testing.state import FlowStore, Scope
 from airflow_provider_cams.testing.templates import TEMPLATE_ACTIONS, TemplateReview, TemplateStore
+from airflow_provider_cams.testing.wire import ActionSpec
 
 MESSAGING_ACTIONS: dict[str, ActionSpec] = {**TEMPLATE_ACTIONS, **MESSAGE_ACTIONS}
 MAX_REQUEST_LINE = 16 * 1024  # ASSUMED, see the module docstring
@@ -50,11 +51,11 @@ def request_params(request: WireRequest) -> dict[str, str]:
     try:
         form = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
-        raise CamsError("InvalidParameter", name="body", reason="The form body is not UTF-8.") from None
+        raise CamsErrorAnswer("InvalidParameter", name="body", reason="The form body is not UTF-8.") from None
     for name, value in form:
         if name in params and params[name] != value:
             reason = "It is in both the query and the body, with different values."
-            raise CamsError("InvalidParameter", name=name, reason=reason)
+            raise CamsErrorAnswer("InvalidParameter", name=name, reason=reason)
         params[name] = value
     return params
 
@@ -76,7 +77,7 @@ class Messaging:
         """Check the required parameters, run the action; the fields to add to the success body."""
         for name in MESSAGING_ACTIONS[action].required:
             if not params.get(name):
-                raise CamsError("MissingParameter", name=name)
+                raise CamsErrorAnswer("MissingParameter", name=name)
         scope = (account, params.get("CustSpaceId") or "")
         if action in TEMPLATE_ACTIONS:
             return {"Success": True, **self.templates.execute(action, scope, params)}  # ASSUMED: Success

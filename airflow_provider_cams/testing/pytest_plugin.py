@@ -1,4 +1,4 @@
-"""pytest plugin (entry point ``pytest11: cams``): the ``cams_emulator`` fixture.
+"""pytest plugin (entry point ``pytest11: cams``): the ``cams_emulator`` and ``cams_airflow_home`` fixtures.
 
 Imports neither Airflow nor the Alibaba SDK, so loading the plugin costs nothing for unrelated tests.
 """
@@ -17,15 +17,24 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 
 
 @pytest.fixture
-def cams_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
+def cams_airflow_home() -> str:
+    """The Airflow home ``run_dag`` will use, returned as a path.
+
+    Unless ``AIRFLOW_HOME`` is set (or Airflow is imported already), it sets up a throwaway one for the
+    process (``airflow_provider_cams.testing.prepare_airflow_home``). ``cams_emulator`` requests it; to
+    keep your own set-up, override this fixture in your ``conftest.py``.
+    """
+    return prepare_airflow_home(warn=False)
+
+
+@pytest.fixture
+def cams_emulator(monkeypatch: pytest.MonkeyPatch, cams_airflow_home: str) -> Iterator[CamsEmulator]:
     """A started emulator (AccessKey "test-ak" / "test-sk", 5 calls/s), stopped after the test.
 
-    Also unsets the proxy variables for the test, so SDK calls reach 127.0.0.1 directly, and, when
-    ``AIRFLOW_HOME`` is unset and Airflow not imported yet, sets up a throwaway Airflow home for the
-    process (``airflow_provider_cams.testing.prepare_airflow_home``).
+    Also unsets the proxy variables for the test, so SDK calls reach 127.0.0.1 directly. It requests
+    ``cams_airflow_home``, so a test that builds and runs its DAG with ``run_dag`` has an Airflow home.
     """
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    prepare_airflow_home(warn=False)  # a throwaway Airflow home for run_dag, unless one is set already
     with CamsEmulator(access_key_id="test-ak", access_key_secret="test-sk") as emulator:
         yield emulator

@@ -37,7 +37,6 @@ status and mints a new link each call, which GetFlow then reports (null before t
 
 from __future__ import annotations
 
-import json
 import random
 import secrets
 import threading
@@ -61,9 +60,8 @@ from airflow_provider_cams.testing.dialects import (
     Dialect,
     dialect_named,
 )
-from airflow_provider_cams.testing.errors import CamsError
+from airflow_provider_cams.testing.errors import CamsErrorAnswer
 
-API_VERSION = "2020-06-06"
 CATEGORIES = (
     "SIGN_UP",
     "SIGN_IN",
@@ -83,33 +81,10 @@ PUBLISHED_FAMILY = ("PUBLISHED", "THROTTLED", "BLOCKED")
 # documents neither: a switch of the dialect (dialects.py).
 DEFAULT_PUBLISHED_UPDATE = "reject"
 MAX_FLOW_NAME = 200
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE = {"Index": 1, "Size": 20}
 PREVIEW_TTL_MS = 30 * 24 * 3600 * 1000
 
 Scope = tuple[str, str]
 
-
-@dataclass(frozen=True)
-class ActionSpec:
-    """Required query parameters and whether the success body carries ``Data``."""
-
-    required: tuple[str, ...]
-    has_data: bool
-
-
-ACTIONS: dict[str, ActionSpec] = {
-    "CreateFlow": ActionSpec(("FlowName", "Categories"), True),
-    "ModifyFlow": ActionSpec(("FlowId", "FlowName", "Categories"), True),
-    "GetFlow": ActionSpec(("FlowId",), True),
-    "ListFlow": ActionSpec((), True),
-    "PublishFlow": ActionSpec(("FlowId",), False),
-    "DeprecateFlow": ActionSpec(("FlowId",), False),
-    "DeleteFlow": ActionSpec(("FlowId",), False),
-    "GetFlowJSONAssest": ActionSpec(("FlowId",), True),  # sic: the vendor's spelling
-    "UpdateFlowJSONAsset": ActionSpec(("FlowId", "FilePath"), True),
-    "GetFlowPreviewUrl": ActionSpec(("FlowId",), True),
-}
 
 # Which statuses allow an action on an existing flow (ASSUMED where the vendor is silent, see above).
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -180,23 +155,18 @@ class Flow:
         }
 
 
-def parse_categories(raw: str) -> list[str]:
-    """Categories travel as one compact-JSON list in the query."""
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise CamsError("InvalidParameter", name="Categories", reason="It must be a JSON list.") from None
-    return validate_categories(value)
-
-
 def validate_categories(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-        raise CamsError("InvalidParameter", name="Categories", reason="It must be a JSON list of strings.")
+        raise CamsErrorAnswer(
+            "InvalidParameter", name="Categories", reason="It must be a JSON list of strings."
+        )
     if not value:
-        raise CamsError("InvalidParameter", name="Categories", reason="At least one category is required.")
+        raise CamsErrorAnswer(
+            "InvalidParameter", name="Categories", reason="At least one category is required."
+        )
     unknown = [c for c in value if c not in CATEGORIES]
     if unknown:
-        raise CamsError(
+        raise CamsErrorAnswer(
             "InvalidParameter",
             name="Categories",
             reason=f"Unknown category {unknown[0]!r}; allowed: {', '.join(CATEGORIES)}.",
@@ -206,40 +176,18 @@ def validate_categories(value: Any) -> list[str]:
 
 def validate_flow_name(name: str) -> str:
     if len(name) > MAX_FLOW_NAME:
-        raise CamsError(
+        raise CamsErrorAnswer(
             "InvalidParameter", name="FlowName", reason=f"It is longer than {MAX_FLOW_NAME} characters."
         )
     return name
 
 
-def parse_page(raw: str | None) -> tuple[int, int]:
-    """Page is one compact-JSON object {"Index": 1, "Size": 20}; Index >= 1, Size 1..100."""
-    if raw is None or raw == "":
-        return DEFAULT_PAGE["Index"], DEFAULT_PAGE["Size"]
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise CamsError("InvalidParameter", name="Page", reason="It must be a JSON object.")
-    page = {**DEFAULT_PAGE, **value}
-    index, size = page["Index"], page["Size"]
-    if not _is_int(index) or index < 1:
-        raise CamsError("InvalidParameter", name="Page", reason="Index must be an integer >= 1.")
-    if not _is_int(size) or not 1 <= size <= MAX_PAGE_SIZE:
-        reason = f"Size must be an integer 1..{MAX_PAGE_SIZE}."
-        raise CamsError("InvalidParameter", name="Page", reason=reason)
-    return index, size
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 class FlowStore:
-    """Thread-safe flow state. ``execute`` runs one action and returns its ``Data`` or raises CamsError.
+    """Thread-safe flow state: the flow actions as typed methods, which raise CamsErrorAnswer.
 
-    ``fetch(url) -> bytes`` downloads a FilePath (raising CamsError); ``json_url(flow_id) -> str`` is
+    The wire (``flow_responses.py``) parses and checks the query strings and calls these; refusals are
+    raised under the emulator's own (``guess``) codes, which the wire answers in ``dialect``'s.
+    ``fetch(url) -> bytes`` downloads a FilePath (raising CamsErrorAnswer); ``json_url(flow_id) -> str`` is
     where the emulator serves a flow's stored JSON (GetFlowJSONAssest's FilePath). ``dialect`` says how
     every undocumented refusal and behaviour is answered (``published_update``, when given, overrides
     its switch of that name).
@@ -265,20 +213,6 @@ class FlowStore:
         self._lock = threading.Lock()
         self._flows: dict[str, Flow] = {}
         self._rng = random.Random()
-        # Actions on the scope (no FlowId) and actions on one existing flow.
-        self._scope_actions: dict[str, Callable[[Scope, Mapping[str, str]], Any]] = {
-            "CreateFlow": self._create,
-            "ListFlow": self._list,
-        }
-        self._flow_actions: dict[str, Callable[[Flow, Mapping[str, str]], Any]] = {
-            "ModifyFlow": self._modify,
-            "GetFlow": lambda flow, params: flow.details(),
-            "PublishFlow": self._publish,
-            "DeprecateFlow": self._deprecate,
-            "DeleteFlow": self._delete,
-            "GetFlowJSONAssest": self._json_asset,
-            "GetFlowPreviewUrl": self._preview_url,
-        }
 
     @property
     def published_update(self) -> str:
@@ -288,28 +222,94 @@ class FlowStore:
     def published_update(self, mode: str) -> None:
         self.dialect = self.dialect.with_switches(published_update=check_published_update(mode))
 
-    def execute(self, action: str, account: str, params: Mapping[str, str]) -> Any:
-        """Validate the parameters, apply the action atomically and return the ``Data`` (or None).
-
-        Refusals are raised under the emulator's ``guess`` codes and answered in the dialect's."""
-        try:
-            return self._execute(action, account, params)
-        except CamsError as err:
-            raise self.dialect.translate(err) from None
-
-    def _execute(self, action: str, account: str, params: Mapping[str, str]) -> Any:
-        for name in ACTIONS[action].required:
-            if not params.get(name):
-                raise CamsError("MissingParameter", name=name)
-        scope = _scope(account, params.get("CustSpaceId"))
-        if action == "UpdateFlowJSONAsset":
-            return self._update_json(scope, params)  # takes the lock itself, around the download
-        if action == "PublishFlow" and self.dialect.fetch_json == "publish":
-            self._fetch_pending(scope, params["FlowId"])  # takes the lock itself, around the download
+    # ----------------------------------------------------------------- the actions, typed
+    def create(
+        self, scope: Scope, name: str, categories: list[str], endpoint_uri: str | None
+    ) -> dict[str, Any]:
+        """CreateFlow: a new DRAFT flow; its summary."""
         with self._lock:
-            if action in self._scope_actions:
-                return self._scope_actions[action](scope, params)
-            return self._flow_actions[action](self._find(action, scope, params["FlowId"]), params)
+            account, cust = scope
+            new = Flow(
+                flow_id=self._new_id(),
+                name=name,
+                categories=categories,
+                account=account,
+                cust_space_id=cust,
+                endpoint_uri=endpoint_uri,
+                created_at=self._clock(),
+            )
+            self._flows[new.flow_id] = new
+            return new.summary()
+
+    def list_flows(self, scope: Scope, index: int, size: int, name: str | None) -> list[dict[str, Any]]:
+        """ListFlow: one page of the scope's flows in creation order, optionally by exact name."""
+        with self._lock:
+            matches = [
+                f.summary()
+                for f in self._flows.values()
+                if flow_scope(f.account, f.cust_space_id) == scope and (not name or f.name == name)
+            ]
+        return matches[(index - 1) * size : index * size]
+
+    def get(self, scope: Scope, flow_id: str) -> dict[str, Any]:
+        """GetFlow's Data."""
+        with self._lock:
+            return self._find("GetFlow", scope, flow_id).details()
+
+    def modify(
+        self, scope: Scope, flow_id: str, name: str, categories: list[str], endpoint_uri: str | None
+    ) -> dict[str, Any]:
+        """ModifyFlow: new name and categories; the endpoint only when one is given."""
+        with self._lock:
+            flow = self._find("ModifyFlow", scope, flow_id)
+            flow.name, flow.categories = name, categories
+            if endpoint_uri:
+                flow.endpoint_uri = endpoint_uri
+            return {**flow.summary(), "EndpointUri": flow.endpoint_uri}
+
+    def publish(self, scope: Scope, flow_id: str) -> None:
+        """PublishFlow (with fetch_json="publish", the attached URL is downloaded first, outside the lock)."""
+        if self.dialect.fetch_json == "publish":
+            self._fetch_pending(scope, flow_id)
+        with self._lock:
+            flow = self._find("PublishFlow", scope, flow_id)
+            # ASSUMED: CAMS documents no error for publishing a flow without JSON; the emulator refuses it.
+            if self.require_flow_json and flow.flow_json is None:
+                raise CamsErrorAnswer(NO_JSON, flow_id=flow.flow_id)
+            flow.set_status("PUBLISHED")
+
+    def deprecate(self, scope: Scope, flow_id: str) -> None:
+        with self._lock:
+            self._find("DeprecateFlow", scope, flow_id).set_status("DEPRECATED")
+
+    def delete(self, scope: Scope, flow_id: str) -> None:
+        with self._lock:
+            del self._flows[self._find("DeleteFlow", scope, flow_id).flow_id]
+
+    def json_asset(self, scope: Scope, flow_id: str) -> dict[str, Any]:
+        """GetFlowJSONAssest's Data."""
+        with self._lock:
+            flow = self._find("GetFlowJSONAssest", scope, flow_id)
+            # ASSUMED: no FilePath key at all before any JSON (the vendor's SDK omits None fields too).
+            if flow.flow_json is None and flow.pending_url is None:
+                return {"FlowId": flow.flow_id}
+            if self.dialect.json_asset_url == "given" and flow.file_path:
+                return {"FlowId": flow.flow_id, "FilePath": flow.file_path}
+            if flow.flow_json is None:  # fetch_json="publish", not downloaded yet: only the given URL exists
+                return {"FlowId": flow.flow_id, "FilePath": flow.pending_url}
+            return {"FlowId": flow.flow_id, "FilePath": self._json_url(flow.flow_id)}
+
+    def preview_url(self, scope: Scope, flow_id: str) -> dict[str, Any]:
+        """GetFlowPreviewUrl: a fresh preview link each call, valid 30 days."""
+        with self._lock:
+            flow = self._find("GetFlowPreviewUrl", scope, flow_id)
+            flow.preview_url = f"https://preview.cams-emulator.invalid/flows/{flow.flow_id}?token={secrets.token_urlsafe(16)}"
+            flow.preview_url_expires = int(self._clock() * 1000) + PREVIEW_TTL_MS
+            return {
+                "FlowId": flow.flow_id,
+                "PreviewUrl": flow.preview_url,
+                "PreviewUrlExpires": flow.preview_url_expires,
+            }
 
     def _allowed(self, action: str) -> tuple[str, ...] | None:
         if action == "UpdateFlowJSONAsset" and self.published_update == "revert_to_draft":
@@ -318,11 +318,11 @@ class FlowStore:
 
     def _find(self, action: str, scope: Scope, flow_id: str) -> Flow:
         flow = self._flows.get(flow_id)
-        if flow is None or _scope(flow.account, flow.cust_space_id) != scope:
-            raise CamsError(NOT_FOUND, flow_id=flow_id)
+        if flow is None or flow_scope(flow.account, flow.cust_space_id) != scope:
+            raise CamsErrorAnswer(NOT_FOUND, flow_id=flow_id)
         allowed = self._allowed(action)
         if allowed is not None and flow.status not in allowed:
-            raise CamsError(WRONG_STATUS, flow_id=flow.flow_id, status=flow.status, action=action)
+            raise CamsErrorAnswer(WRONG_STATUS, flow_id=flow.flow_id, status=flow.status, action=action)
         return flow
 
     def _new_id(self) -> str:
@@ -331,71 +331,17 @@ class FlowStore:
             if flow_id not in self._flows:
                 return flow_id
 
-    def _create(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-        account, cust = scope
-        new = Flow(
-            flow_id=self._new_id(),
-            name=validate_flow_name(params["FlowName"]),
-            categories=parse_categories(params["Categories"]),
-            account=account,
-            cust_space_id=cust,
-            endpoint_uri=params.get("EndpointUri") or None,
-            created_at=self._clock(),
-        )
-        self._flows[new.flow_id] = new
-        return new.summary()
-
-    def _list(self, scope: Scope, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        index, size = parse_page(params.get("Page"))
-        name = params.get("FlowName")
-        matches = [
-            f.summary()
-            for f in self._flows.values()
-            if _scope(f.account, f.cust_space_id) == scope and (not name or f.name == name)
-        ]
-        return matches[(index - 1) * size : index * size]
-
-    def _modify(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
-        name = validate_flow_name(params["FlowName"])
-        categories = parse_categories(params["Categories"])
-        flow.name, flow.categories = name, categories
-        if params.get("EndpointUri"):
-            flow.endpoint_uri = params["EndpointUri"]
-        return {**flow.summary(), "EndpointUri": flow.endpoint_uri}
-
-    def _publish(self, flow: Flow, params: Mapping[str, str]) -> None:
-        # ASSUMED: CAMS documents no error for publishing a flow without JSON; the emulator refuses it.
-        if self.require_flow_json and flow.flow_json is None:
-            raise CamsError(NO_JSON, flow_id=flow.flow_id)
-        flow.set_status("PUBLISHED")
-
-    def _deprecate(self, flow: Flow, params: Mapping[str, str]) -> None:
-        flow.set_status("DEPRECATED")
-
-    def _delete(self, flow: Flow, params: Mapping[str, str]) -> None:
-        del self._flows[flow.flow_id]
-
-    def _json_asset(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
-        # ASSUMED: no FilePath key at all before any JSON (the vendor's SDK omits None fields too).
-        if flow.flow_json is None and flow.pending_url is None:
-            return {"FlowId": flow.flow_id}
-        if self.dialect.json_asset_url == "given" and flow.file_path:
-            return {"FlowId": flow.flow_id, "FilePath": flow.file_path}
-        if flow.flow_json is None:  # fetch_json="publish", not downloaded yet: only the given URL exists
-            return {"FlowId": flow.flow_id, "FilePath": flow.pending_url}
-        return {"FlowId": flow.flow_id, "FilePath": self._json_url(flow.flow_id)}
-
     def _download(self, url: str) -> FlowJson:
         if self._fetch is None:
-            raise CamsError("Flow.JsonAssetUnreachable", file_path=url[:200], reason="No fetcher configured.")
+            raise CamsErrorAnswer(
+                "Flow.JsonAssetUnreachable", file_path=url[:200], reason="No fetcher configured."
+            )
         return read_flow_json(self._fetch(url))
 
-    def _update_json(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-        """Check, download OUTSIDE the lock (the URL may be this emulator), read, then apply under it.
-
-        With ``fetch_json="publish"`` only the URL is kept here; PublishFlow downloads it."""
-        url = check_fetch_url(params["FilePath"])
-        flow_id = params["FlowId"]
+    def update_json(self, scope: Scope, flow_id: str, file_path: str) -> dict[str, Any]:
+        """UpdateFlowJSONAsset: check, download OUTSIDE the lock (the URL may be this emulator), read, then
+        apply under it. With ``fetch_json="publish"`` only the URL is kept here; PublishFlow downloads it."""
+        url = check_fetch_url(file_path)
         at_update = self.dialect.fetch_json == "update"
         with self._lock:
             self._find("UpdateFlowJSONAsset", scope, flow_id)  # fail fast, before any download
@@ -423,18 +369,6 @@ class FlowStore:
             if flow.pending_url == url:  # not re-attached meanwhile
                 flow.flow_json, flow.pending_url = parsed, None
 
-    def _preview_url(self, flow: Flow, params: Mapping[str, str]) -> dict[str, Any]:
-        """A fresh preview link each call, valid 30 days."""
-        flow.preview_url = (
-            f"https://preview.cams-emulator.invalid/flows/{flow.flow_id}?token={secrets.token_urlsafe(16)}"
-        )
-        flow.preview_url_expires = int(self._clock() * 1000) + PREVIEW_TTL_MS
-        return {
-            "FlowId": flow.flow_id,
-            "PreviewUrl": flow.preview_url,
-            "PreviewUrlExpires": flow.preview_url_expires,
-        }
-
     # ----------------------------------------------------------------- direct access for tests
     def add_flow(
         self,
@@ -459,7 +393,7 @@ class FlowStore:
             if json is None and with_json:
                 json = DEFAULT_FLOW_JSON
             flow_json = read_flow_json(to_bytes(json)) if json is not None else None
-        except CamsError as exc:
+        except CamsErrorAnswer as exc:
             raise ValueError(exc.message) from None
         with self._lock:
             flow = Flow(
@@ -513,6 +447,6 @@ def check_published_update(mode: str) -> str:
     return mode
 
 
-def _scope(account: str, cust_space_id: str | None) -> Scope:
+def flow_scope(account: str, cust_space_id: str | None) -> Scope:
     """Flows are visible per (account, CustSpaceId or "")."""
     return (account, cust_space_id or "")

@@ -36,8 +36,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_cams.testing.errors import CamsError
-from airflow_provider_cams.testing.state import ActionSpec, Scope, parse_page
+from airflow_provider_cams.testing.errors import CamsErrorAnswer
+from airflow_provider_cams.testing.state import Scope
+from airflow_provider_cams.testing.wire import ActionSpec, parse_page
 
 AUDIT_STATUSES = ("pass", "fail", "auditing", "unaudit", "disabled", "paused")  # ChatAppAudit's values
 REVIEW_OUTCOMES = ("pass", "fail", "manual")
@@ -67,12 +68,12 @@ TEMPLATE_ERRORS: dict[str, str] = {
 }
 
 
-def template_error(error_code: str, **fields: Any) -> CamsError:
-    return CamsError(error_code, TEMPLATE_ERRORS[error_code].format(**fields), 400)
+def template_error(error_code: str, **fields: Any) -> CamsErrorAnswer:
+    return CamsErrorAnswer(error_code, TEMPLATE_ERRORS[error_code].format(**fields), 400)
 
 
-def invalid(name: str, reason: str) -> CamsError:
-    return CamsError("InvalidParameter", name=name, reason=reason)
+def invalid(name: str, reason: str) -> CamsErrorAnswer:
+    return CamsErrorAnswer("InvalidParameter", name=name, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,7 @@ class TemplateStore:
     def _find(self, scope: Scope, params: Mapping[str, str]) -> Template:
         code, name, language = params.get("TemplateCode"), params.get("TemplateName"), params.get("Language")
         if not code and not name:
-            raise CamsError("MissingParameter", name="TemplateCode")
+            raise CamsErrorAnswer("MissingParameter", name="TemplateCode")
         for template in self._templates.values():
             if template.scope != scope or (language and template.language != language):
                 continue
@@ -370,7 +371,7 @@ class TemplateStore:
             params = {"Name": name, "Language": language, "Category": category, "TemplateType": "WHATSAPP"}
             try:
                 created = self._create(scope, {**params, "Components": json.dumps(list(components))})
-            except CamsError as exc:
+            except CamsErrorAnswer as exc:
                 raise ValueError(exc.message) from None
             template = self._templates[created["Data"]["TemplateCode"]]
             template.status, template.reason = status, reason

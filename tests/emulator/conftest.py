@@ -9,7 +9,7 @@ import pytest
 from airflow_provider_cams.testing import CamsEmulator
 
 # The plugin's fixture, as the pytest11 entry point would provide it once the package is installed.
-from airflow_provider_cams.testing.pytest_plugin import cams_emulator  # noqa: F401
+from airflow_provider_cams.testing.pytest_plugin import cams_airflow_home, cams_emulator  # noqa: F401
 from tests.emulator.helpers import (
     AK,
     PROXY_VARIABLES,

@@ -20,7 +20,7 @@ from alibabacloud_cams20200606.client import Client as CamsClient
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 
 from airflow_provider_cams.testing import ASSUMED_ERROR_CODES, CamsEmulator
-from airflow_provider_cams.testing.assets import MAX_JSON_BYTES, is_loopback_host
+from airflow_provider_cams.testing.assets import MAX_JSON_BYTES
 from airflow_provider_cams.testing.cli import build_parser
 from airflow_provider_cams.testing.control import handle_control
 from airflow_provider_cams.testing.server import WireRequest
@@ -68,7 +68,7 @@ def test_attach_downloads_keeps_bytes_and_reports_versions(
     raw = b'{ "version": "7.3",\n  "data_api_version": "4.0", "screens": [{"id": "W\xc3\xa9"}] }\n'
     url = free_emu.host_json(raw, name="signup-v1.json")
     assert url == f"http://127.0.0.1:{free_emu.port}/_emulator/assets/signup-v1.json"
-    flow_id = free_emu.seed_flow("f", ["SIGN_UP"])
+    flow_id = free_emu.add_flow("f", ["SIGN_UP"])
     before = client.get_flow_jsonassest(m.GetFlowJSONAssestRequest(flow_id=flow_id)).body
     assert before.data.file_path is None and "FilePath" not in before.to_map()["Data"]
 
@@ -96,14 +96,14 @@ def test_attach_downloads_keeps_bytes_and_reports_versions(
 
 
 def test_a_json_without_data_api_version_reports_none(free_emu: CamsEmulator, client: CamsClient) -> None:
-    flow_id = free_emu.seed_flow("f", ["OTHER"], endpoint_uri="https://api.example/flow")
+    flow_id = free_emu.add_flow("f", ["OTHER"], endpoint_uri="https://api.example/flow")
     attach(client, flow_id, free_emu.host_json('{"version": "6.0", "screens": [{"id": "A"}]}'))
     got = client.get_flow(m.GetFlowRequest(flow_id=flow_id)).body.data
     assert (got.jsonversion, got.data_api_version) == ("6.0", None)
 
 
 def test_attach_again_replaces_the_json(free_emu: CamsEmulator, client: CamsClient) -> None:
-    flow_id = free_emu.seed_flow("f", ["OTHER"], json=FLOW_JSON)
+    flow_id = free_emu.add_flow("f", ["OTHER"], json=FLOW_JSON)
     attach(client, flow_id, free_emu.host_json({"version": "7.2", "screens": [{"id": "B"}]}))
     assert json.loads(free_emu.flow_json(flow_id) or b"")["version"] == "7.2"
     assert client.get_flow(m.GetFlowRequest(flow_id=flow_id)).body.data.jsonversion == "7.2"
@@ -125,7 +125,7 @@ def test_attach_again_replaces_the_json(free_emu: CamsEmulator, client: CamsClie
 def test_non_loopback_or_non_http_file_paths_are_refused(
     free_emu: CamsEmulator, client: CamsClient, url: str
 ) -> None:
-    flow_id = free_emu.seed_flow("f", ["OTHER"])
+    flow_id = free_emu.add_flow("f", ["OTHER"])
     err = refusal(lambda: attach(client, flow_id, url))
     assert (err.code, err.status_code) == ("InvalidParameter", 400)
     assert err.data["Message"].startswith('The specified parameter "FilePath" is not valid.')
@@ -137,30 +137,9 @@ def test_non_loopback_or_non_http_file_paths_are_refused(
     assert record.applied is False
 
 
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("127.0.0.1", True),
-        ("127.9.8.7", True),
-        ("localhost", True),
-        ("LOCALHOST.", True),
-        ("::1", True),
-        ("[::1]", True),
-        ("::ffff:127.0.0.1", True),
-        ("128.0.0.1", False),
-        ("0.0.0.0", False),
-        ("example.com", False),
-        ("localhost.example.com", False),
-        ("::ffff:10.0.0.1", False),
-    ],
-)
-def test_loopback_hosts(host: str, loopback: bool) -> None:
-    assert is_loopback_host(host) is loopback
-
-
 def test_localhost_urls_are_fetched(free_emu: CamsEmulator, client: CamsClient) -> None:
     url = free_emu.host_json(FLOW_JSON, name="x.json").replace("127.0.0.1", "localhost")
-    flow_id = free_emu.seed_flow("f", ["OTHER"])
+    flow_id = free_emu.add_flow("f", ["OTHER"])
     assert attach(client, flow_id, url) == "OK"
 
 
@@ -205,7 +184,7 @@ def raw_server() -> Iterator[tuple[int, list[bytes]]]:
 
 def test_unreachable_file_paths(free_emu: CamsEmulator, client: CamsClient, raw_server: Any) -> None:
     port, replies = raw_server
-    flow_id = free_emu.seed_flow("f", ["OTHER"])
+    flow_id = free_emu.add_flow("f", ["OTHER"])
     free_emu.json_fetch_timeout = 0.5
     body = json.dumps(FLOW_JSON).encode()
     replies += [
@@ -237,7 +216,7 @@ def test_size_limit_is_10_mb(free_emu: CamsEmulator, client: CamsClient) -> None
     head = b'{"version":"7.3","screens":[{"id":"A"}],"pad":"'
     exact = head + b"x" * (MAX_JSON_BYTES - len(head) - 2) + b'"}'
     assert len(exact) == MAX_JSON_BYTES
-    flow_id = free_emu.seed_flow("f", ["OTHER"])
+    flow_id = free_emu.add_flow("f", ["OTHER"])
     assert attach(client, flow_id, free_emu.host_json(exact)) == "OK"
     over = exact[:-2] + b'x"}'
     err = refusal(lambda: attach(client, flow_id, free_emu.host_json(over)))
@@ -263,7 +242,7 @@ def test_size_limit_is_10_mb(free_emu: CamsEmulator, client: CamsClient) -> None
 def test_files_that_are_not_flow_json_are_refused(
     free_emu: CamsEmulator, client: CamsClient, content: bytes, reason: str
 ) -> None:
-    flow_id = free_emu.seed_flow("f", ["OTHER"], json=FLOW_JSON)
+    flow_id = free_emu.add_flow("f", ["OTHER"], json=FLOW_JSON)
     err = refusal(lambda: attach(client, flow_id, free_emu.host_json(content)))
     assert (err.code, err.status_code) == ("Flow.JsonAssetInvalid", 400)
     assert err.data["Message"].startswith("The file at FilePath is not a flow JSON.")
@@ -272,7 +251,7 @@ def test_files_that_are_not_flow_json_are_refused(
 
 
 def test_status_is_checked_before_any_download(free_emu: CamsEmulator, client: CamsClient) -> None:
-    flow_id = free_emu.seed_flow("f", ["OTHER"], status="DEPRECATED")
+    flow_id = free_emu.add_flow("f", ["OTHER"], status="DEPRECATED")
     err = refusal(lambda: attach(client, flow_id, f"http://127.0.0.1:{_closed_port()}/x.json"))
     assert err.code == "Flow.StatusNotSupport"
     assert refusal(lambda: attach(client, "404404404404404", free_emu.host_json(FLOW_JSON))).code == (
@@ -283,9 +262,9 @@ def test_status_is_checked_before_any_download(free_emu: CamsEmulator, client: C
 def test_fetching_from_the_emulator_itself_never_deadlocks(free_emu: CamsEmulator) -> None:
     """FilePath may be the emulator's own URL (hosted files, another flow's or even the same flow's
     stored JSON): the download runs outside the store lock, concurrently with other calls."""
-    source = free_emu.seed_flow("source", ["OTHER"], json=FLOW_JSON)
+    source = free_emu.add_flow("source", ["OTHER"], json=FLOW_JSON)
     source_url = free_emu.flow_json_url(source)
-    targets = [free_emu.seed_flow(f"t{i}", ["OTHER"]) for i in range(8)]
+    targets = [free_emu.add_flow(f"t{i}", ["OTHER"]) for i in range(8)]
 
     def copy(flow_id: str) -> str:
         client = cams_client(free_emu, read_timeout=8000)
@@ -300,7 +279,7 @@ def test_fetching_from_the_emulator_itself_never_deadlocks(free_emu: CamsEmulato
 
 def test_a_faulted_attach_still_downloads_when_applied(emu: CamsEmulator) -> None:
     client = cams_client(emu)
-    flow_id = emu.seed_flow("f", ["OTHER"])
+    flow_id = emu.add_flow("f", ["OTHER"])
     emu.faults.add("server_error_after_apply", action="UpdateFlowJSONAsset")
     with pytest.raises(ServerException) as info:
         attach(client, flow_id, emu.host_json(FLOW_JSON))
@@ -326,7 +305,7 @@ def test_require_flow_json_can_be_turned_off(client: CamsClient, free_emu: CamsE
     base = f"{free_emu.url}/_emulator"
     assert http(f"{base}/require-flow-json", "POST", b'{"require_flow_json": false}')[0] == 200
     assert free_emu.require_flow_json is False
-    flow_id = free_emu.seed_flow("f", ["OTHER"])
+    flow_id = free_emu.add_flow("f", ["OTHER"])
     client.publish_flow(m.PublishFlowRequest(flow_id=flow_id))
     assert status_of(client, flow_id) == "PUBLISHED"
     assert http(f"{base}/require-flow-json", "POST", b'{"require_flow_json": "no"}')[0] == 400
@@ -335,7 +314,7 @@ def test_require_flow_json_can_be_turned_off(client: CamsClient, free_emu: CamsE
 # --------------------------------------------------------------------------- updating a published flow
 def test_published_update_reject_is_the_default(free_emu: CamsEmulator, client: CamsClient) -> None:
     assert free_emu.published_update == "reject"
-    flow_id = free_emu.seed_flow("f", ["OTHER"], status="PUBLISHED", json=FLOW_JSON)
+    flow_id = free_emu.add_flow("f", ["OTHER"], status="PUBLISHED", json=FLOW_JSON)
     err = refusal(lambda: attach(client, flow_id, free_emu.host_json({"version": "7.2", "screens": [{}]})))
     assert err.code == "Flow.StatusNotSupport"
     assert err.data["Message"] == (
@@ -347,7 +326,7 @@ def test_published_update_reject_is_the_default(free_emu: CamsEmulator, client: 
 
 def test_published_update_revert_to_draft(client: CamsClient, free_emu: CamsEmulator) -> None:
     free_emu.set_published_update("revert_to_draft")
-    flow_id = free_emu.seed_flow("f", ["OTHER"], status="PUBLISHED", json=FLOW_JSON)
+    flow_id = free_emu.add_flow("f", ["OTHER"], status="PUBLISHED", json=FLOW_JSON)
     assert attach(client, flow_id, free_emu.host_json({"version": "7.2", "screens": [{"id": "B"}]})) == "OK"
     got = client.get_flow(m.GetFlowRequest(flow_id=flow_id)).body.data
     assert (got.status, got.jsonversion) == ("DRAFT", "7.2")
@@ -359,7 +338,7 @@ def test_published_update_revert_to_draft(client: CamsClient, free_emu: CamsEmul
     )
     assert status_of(client, flow_id) == "PUBLISHED"
     # DEPRECATED stays refused, and ModifyFlow on a PUBLISHED flow stays refused in both modes.
-    old = free_emu.seed_flow("old", ["OTHER"], status="DEPRECATED", json=FLOW_JSON)
+    old = free_emu.add_flow("old", ["OTHER"], status="DEPRECATED", json=FLOW_JSON)
     assert refusal(lambda: attach(client, old, free_emu.host_json(FLOW_JSON))).code == "Flow.StatusNotSupport"
     modify = m.ModifyFlowRequest(flow_id=flow_id, flow_name="g", categories=["SURVEY"])
     assert refusal(lambda: client.modify_flow(modify)).code == "Flow.StatusNotSupport"
@@ -393,7 +372,7 @@ HEALTH_OUTCOMES = {
 @pytest.mark.parametrize("status", ["THROTTLED", "BLOCKED"])
 @pytest.mark.parametrize("action", sorted(HEALTH_OUTCOMES))
 def test_health_statuses(free_emu: CamsEmulator, client: CamsClient, status: str, action: str) -> None:
-    flow_id = free_emu.seed_flow("f", ["OTHER"], json=FLOW_JSON)
+    flow_id = free_emu.add_flow("f", ["OTHER"], json=FLOW_JSON)
     client.publish_flow(m.PublishFlowRequest(flow_id=flow_id))
     free_emu.set_flow_status(flow_id, status, reason="endpoint error rate above 10%")
     assert status_of(client, flow_id) == status
@@ -421,7 +400,7 @@ def test_health_statuses(free_emu: CamsEmulator, client: CamsClient, status: str
 def test_health_statuses_follow_the_published_update_switch(
     free_emu: CamsEmulator, client: CamsClient, status: str
 ) -> None:
-    flow_id = free_emu.seed_flow("f", ["OTHER"], status=status, json=FLOW_JSON)
+    flow_id = free_emu.add_flow("f", ["OTHER"], status=status, json=FLOW_JSON)
     url = free_emu.host_json({"version": "7.2", "screens": [{"id": "B"}]})
     assert refusal(lambda: attach(client, flow_id, url)).code == "Flow.StatusNotSupport"
     free_emu.set_published_update("revert_to_draft")
@@ -430,7 +409,7 @@ def test_health_statuses_follow_the_published_update_switch(
 
 
 def test_set_flow_status_over_control_and_its_errors(free_emu: CamsEmulator, client: CamsClient) -> None:
-    flow_id = free_emu.seed_flow("f", ["OTHER"], status="PUBLISHED", json=FLOW_JSON)
+    flow_id = free_emu.add_flow("f", ["OTHER"], status="PUBLISHED", json=FLOW_JSON)
     base = f"{free_emu.url}/_emulator/flows"
     body = json.dumps({"status": "BLOCKED", "reason": "endpoint unavailable"}).encode()
     assert http(f"{base}/{flow_id}/status", "POST", body)[:2] == (200, b'{"ok":true}')
@@ -451,10 +430,12 @@ def test_set_flow_status_over_control_and_its_errors(free_emu: CamsEmulator, cli
 
 # --------------------------------------------------------------------------- seeding
 def test_seed_flow_with_json(free_emu: CamsEmulator, client: CamsClient) -> None:
-    as_dict = free_emu.seed_flow("d", ["OTHER"], "DRAFT", FLOW_JSON)
-    as_text = free_emu.seed_flow("t", ["OTHER"], json='{"version": "6.3", "screens": [1]}')
-    as_bytes = free_emu.seed_flow("b", ["SURVEY"], "PUBLISHED", b'{"version":"7.0","screens":[1]}', "cams-x")
-    bare = free_emu.seed_flow("n", ["OTHER"])
+    as_dict = free_emu.add_flow("d", ["OTHER"], "DRAFT", json=FLOW_JSON)
+    as_text = free_emu.add_flow("t", ["OTHER"], json='{"version": "6.3", "screens": [1]}')
+    as_bytes = free_emu.add_flow(
+        "b", ["SURVEY"], "PUBLISHED", json=b'{"version":"7.0","screens":[1]}', cust_space_id="cams-x"
+    )
+    bare = free_emu.add_flow("n", ["OTHER"])
     default = free_emu.add_flow("w", ["OTHER"], with_json=True)
     versions = {
         fid: (f["JSONVersion"], f["DataApiVersion"], f["Status"], f["CustSpaceId"])
@@ -474,10 +455,10 @@ def test_seed_flow_with_json(free_emu: CamsEmulator, client: CamsClient) -> None
     assert http(asset.file_path)[1] == free_emu.flow_json(as_dict)
     client.publish_flow(m.PublishFlowRequest(flow_id=as_dict))
     with pytest.raises(ValueError, match="screens"):
-        free_emu.seed_flow("bad", ["OTHER"], json={"version": "7.3"})
+        free_emu.add_flow("bad", ["OTHER"], json={"version": "7.3"})
     with pytest.raises(ValueError, match="THROTTLED"):
-        free_emu.seed_flow("bad", ["OTHER"], status="LIVE")
-    seeded = free_emu.seed_flow("h", ["OTHER"], status="THROTTLED", json=FLOW_JSON)
+        free_emu.add_flow("bad", ["OTHER"], status="LIVE")
+    seeded = free_emu.add_flow("h", ["OTHER"], status="THROTTLED", json=FLOW_JSON)
     assert status_of(client, seeded) == "THROTTLED"
 
 
@@ -503,10 +484,10 @@ def test_asset_control_endpoints(free_emu: CamsEmulator) -> None:
     assert status == 200 and generated["name"].endswith(".json")
     assert http(generated["url"])[1] == b"not even json"
 
-    flow_id = free_emu.seed_flow("f", ["OTHER"])
+    flow_id = free_emu.add_flow("f", ["OTHER"])
     assert attach(cams_client(free_emu), flow_id, f"{base}/signup.json") == "OK"
     assert http(f"{free_emu.url}/_emulator/flows/{flow_id}/json")[1] == raw
-    assert http(f"{free_emu.url}/_emulator/flows/{free_emu.seed_flow('n', ['OTHER'])}/json")[0] == 404
+    assert http(f"{free_emu.url}/_emulator/flows/{free_emu.add_flow('n', ['OTHER'])}/json")[0] == 404
     assert http(f"{free_emu.url}/_emulator/flows/404404404404404/json")[0] == 404
 
     assert http(f"{base}/signup.json", "DELETE")[0] == 200
@@ -527,7 +508,7 @@ def test_asset_control_endpoints(free_emu: CamsEmulator) -> None:
 
 def test_asset_endpoints_answer_loopback_clients_only(emu: CamsEmulator) -> None:
     name = emu.host_json(FLOW_JSON).rsplit("/", 1)[-1]
-    flow_id = emu.seed_flow("f", ["OTHER"], json=FLOW_JSON)
+    flow_id = emu.add_flow("f", ["OTHER"], json=FLOW_JSON)
     for method, path, body in [
         ("GET", f"/_emulator/assets/{name}", b""),
         ("PUT", "/_emulator/assets/evil.json", b"{}"),
@@ -572,3 +553,13 @@ def test_new_codes_are_marked_assumed() -> None:
     for code in ("Flow.JsonAssetUnreachable", "Flow.JsonAssetInvalid", "Flow.JSONNotFound"):
         assert code in ASSUMED_ERROR_CODES
     assert "FilePath" in ASSUMED_ERROR_CODES["InvalidParameter"][2]
+
+
+def test_seed_flow_is_a_deprecated_alias_of_add_flow() -> None:
+    emu = CamsEmulator()  # not started: seeding is in-process only
+    with pytest.warns(DeprecationWarning, match="add_flow"):
+        old = emu.seed_flow("old", ["OTHER"], "PUBLISHED", FLOW_JSON, "cams-x")
+    new = emu.add_flow("new", ["OTHER"], "PUBLISHED", json=FLOW_JSON, cust_space_id="cams-x")
+    same = ("Status", "CustSpaceId", "JSONVersion", "Categories")
+    assert {k: emu.flows()[old].get(k) for k in same} == {k: emu.flows()[new].get(k) for k in same}
+    assert emu.flow_json(old) == emu.flow_json(new) is not None

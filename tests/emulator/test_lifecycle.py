@@ -259,7 +259,8 @@ def test_reset_forgets_everything(free_emu: CamsEmulator, client: OpenApiClient)
 def test_emulator_agrees_with_the_providers_action_table() -> None:
     """Two separate readings of the vendor reference: the provider's and the emulator's must agree."""
     provider = pytest.importorskip("airflow_provider_cams.vendor.actions")
-    from airflow_provider_cams.testing.state import ACTIONS, CATEGORIES, STATUSES
+    from airflow_provider_cams.testing.flow_responses import ACTIONS
+    from airflow_provider_cams.testing.state import CATEGORIES, STATUSES
 
     assert {name: a.required for name, a in provider.FLOW_ACTIONS.items()} == {
         name: spec.required for name, spec in ACTIONS.items()

@@ -97,15 +97,8 @@ def test_the_architecture_page_matches_the_tree() -> None:
     actual = {
         str(p.relative_to(PACKAGE))
         for p in PACKAGE.rglob("*")
-        if p.is_file()
-        and p.suffix in (".py", ".json")
-        and p.name != "__init__.py"
-        and p.parent.name != "testing"
-    } | {
-        str(p.relative_to(PACKAGE))
-        for p in PACKAGE.rglob("*")
-        if p.is_dir() and p.name != "__pycache__" and p.parent.name != "testing"
-    }
+        if p.is_file() and p.suffix in (".py", ".json") and p.name != "__init__.py"
+    } | {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*") if p.is_dir() and p.name != "__pycache__"}
     assert documented == actual
 
 
