@@ -15,7 +15,7 @@ from airflow_provider_cams.operators.flow import DeployFlowOperator
 from airflow_provider_cams.testing import CamsEmulator
 from tests.dag_helpers import run_dag, ti_states, xcom
 from tests.provider.conftest import dag_kwargs
-from tests.provider.deploy.conftest import FLOWS
+from tests.provider.deploy.conftest import FLOWS, live, writes
 
 
 def test_defects_fail_before_any_cams_request_and_content_is_verbatim(
@@ -82,3 +82,60 @@ def test_defects_fail_before_any_cams_request_and_content_is_verbatim(
     ):
         assert says in text, says
     assert "ValueError" not in text and "ImportError" not in text
+
+
+def test_batch_deploys_each_sub_customer_once_and_a_rerun_only_reads(
+    emulator: CamsEmulator, flow_store: str
+) -> None:
+    """Six sub-customers in one task, one of them blocked: five deploy at once at the per-API limit, the
+    blocked one is named with CAMS's code, and a re-run writes and uploads nothing."""
+    from airflow_provider_cams.operators.deploy import DeployFlowsOperator
+
+    spaces = [f"cs-{i}" for i in range(6)]
+    blocked = emulator.add_flow("batch", ["SIGN_UP"], "PUBLISHED", cust_space_id="cs-3", with_json=True)
+    emulator.set_flow_status(blocked, "BLOCKED")
+
+    def run() -> object:
+        with DAG(f"deploy_batch_{uuid.uuid4().hex[:8]}", **dag_kwargs()) as dag:
+            DeployFlowsOperator(
+                task_id="batch",
+                flow_name="batch",
+                categories=["SIGN_UP"],
+                flow_json=str(FLOWS / "signup.json"),
+                flow_json_root=str(FLOWS),
+                json_store=f"s3://{flow_store}/flows/",
+                json_store_conn_id="flow_store",
+                cust_space_ids=spaces,
+                pool_slots=5,
+            )
+        return run_dag(dag)
+
+    first = run()
+    assert ti_states(first) == {"batch": "failed"}
+    done = {s: xcom(first, "batch", key=s) for s in spaces}
+    assert done["cs-3"]["status"] == "FAILED" and done["cs-3"]["code"] == "Flow.Blocked", done["cs-3"]
+    ok = [s for s in spaces if s != "cs-3"]
+    assert {s: done[s]["action"] for s in ok} == dict.fromkeys(ok, "created")
+    assert sum(done[s]["uploaded"] for s in ok) == 1  # hosted once for the whole batch
+    flows = live(emulator, "batch")
+    assert sorted(f["CustSpaceId"] for f in flows.values() if f["Status"] == "PUBLISHED") == ok
+    assert writes(emulator).count("CreateFlow") == 5 and writes(emulator).count("PublishFlow") == 5
+    assert max(emulator.max_calls_per_api(1.0, include_rejected=True).values()) <= 5
+    assert not [r for r in emulator.requests() if r.throttled]
+
+    emulator.set_flow_status(blocked, "DEPRECATED")  # the operator fixes the endpoint: cs-3 can deploy
+    since = len(emulator.requests())
+    second = run()
+    assert ti_states(second) == {"batch": "success"}
+    again = xcom(second, "batch")["deployments"]
+    assert {s: again[s]["action"] for s in ok} == dict.fromkeys(ok, "unchanged")
+    assert again["cs-3"]["action"] == "created" and again["cs-3"]["status"] == "PUBLISHED"
+    assert writes(emulator, since) == ["CreateFlow", "UpdateFlowJSONAsset", "PublishFlow"]
+    assert not any(again[s]["uploaded"] for s in spaces)  # the content was hosted by the first run
+
+    since = len(emulator.requests())
+    third = run()
+    assert {r["action"] for r in xcom(third, "batch")["deployments"].values()} == {"unchanged"}
+    assert writes(emulator, since) == [] and not any(
+        r["uploaded"] for r in xcom(third, "batch")["deployments"].values()
+    )
