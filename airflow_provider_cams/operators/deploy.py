@@ -7,6 +7,8 @@ the task runs, so DAG parsing stays cheap.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -263,7 +265,7 @@ class DeployFlowsOperator(DeployFlowOperator):
         hook = self.hook
         hook.pacer = hook.pool_pacer().for_threads()  # one budget for all threads, before any call
         _ = hook.transport, hook.client  # built once here, not raced for by the threads
-        deployer = FlowDeployer(hook, store, self.log, take_over_drafts=context["ti"].try_number > 1)
+        retry = context["ti"].try_number > 1
         self.log.info(
             "Deploying %s (sha256 %s) as flow %r to %d sub-customer(s), %d thread(s), %d pool slot(s).",
             spec.source.origin,
@@ -280,24 +282,31 @@ class DeployFlowsOperator(DeployFlowOperator):
 
             if stop:
                 return {"status": "SKIPPED", "error": f"not attempted: {stop[0]}"}
+            log = _SpaceLog(self.log, {"space": space})  # every line says which sub-customer it is about
             try:
-                return deployment_to_xcom(deployer.deploy(replace(spec, cust_space_id=space)))
+                result = FlowDeployer(hook, store, log, take_over_drafts=retry).deploy(
+                    replace(spec, cust_space_id=space)
+                )
             except (CamsAuthError, CamsConfigError) as exc:
                 stop.append(exc)
-                raise
-            except CamsError as exc:
                 return _failure(exc)
+            except Exception as exc:  # one sub-customer's failure, whatever it is, never stops the others
+                return _failure(exc)
+            return deployment_to_xcom(result)
 
         results: dict[str, dict[str, Any]] = {}
-        with ThreadPoolExecutor(max_workers=min(workers, len(spaces)), thread_name_prefix="deploy") as pool:
+        pool = ThreadPoolExecutor(max_workers=min(workers, len(spaces)), thread_name_prefix="deploy")
+        try:
             futures = {pool.submit(deploy, space): space for space in spaces}
             for future in as_completed(futures):
                 space = futures[future]
-                try:
-                    results[space] = future.result()
-                except (CamsAuthError, CamsConfigError) as exc:
-                    results[space] = _failure(exc)
+                results[space] = future.result()
                 self._report(context, space, results[space])
+        except BaseException as exc:  # the task is stopped (timeout, kill): start no more deployments
+            stop.append(exc)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         if stop:
             raise stop[0]
         ordered = {space: results[space] for space in spaces}
@@ -336,12 +345,26 @@ class DeployFlowsOperator(DeployFlowOperator):
             )
 
 
-def _failure(exc: CamsError) -> dict[str, Any]:
+class _SpaceLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The task's logger, each line prefixed with the sub-customer's CustSpaceId."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return f"[{(self.extra or {}).get('space')}] {msg}", kwargs
+
+
+def _failure(exc: BaseException) -> dict[str, Any]:
     """A sub-customer's failure for XCom: CAMS's code, message and request id when CAMS refused."""
     api = exc if isinstance(exc, CamsApiError) else None
+    if isinstance(exc, CamsError):
+        error = str(exc)  # the provider's errors carry no secret (signed URLs are redacted)
+    else:  # not ours: its text may hold a URL with a signature; never into XCom or the log as it is
+        from airflow_provider_cams.deploy.fetch import redact_url
+
+        text = re.sub(r"https?://\S+", lambda m: redact_url(m.group(0)), str(exc))
+        error = f"{type(exc).__name__}: {text}"[:400]
     return {
         "status": "FAILED",
-        "error": str(exc),
+        "error": error,
         "code": api.code if api else None,
         "message": api.message if api else None,
         "request_id": api.request_id if api else None,

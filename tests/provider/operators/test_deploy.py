@@ -139,3 +139,56 @@ def test_batch_deploys_each_sub_customer_once_and_a_rerun_only_reads(
     assert writes(emulator, since) == [] and not any(
         r["uploaded"] for r in xcom(third, "batch")["deployments"].values()
     )
+
+
+@pytest.mark.parametrize(
+    ("spaces", "says"),
+    [
+        ("cs-1", "must be a list of CustSpaceIds, got str"),
+        ([], "cust_space_ids is empty"),
+        (["cs-1", None], r"cust_space_ids\[1\]"),
+        (["cs-1", " cs-2"], r"cust_space_ids\[1\]"),
+    ],
+)
+def test_batch_refuses_bad_cust_space_ids_before_any_request(spaces: object, says: str) -> None:
+    from airflow_provider_cams.exceptions import CamsValidationError
+    from airflow_provider_cams.operators.deploy import DeployFlowsOperator
+
+    task = DeployFlowsOperator(
+        task_id="batch",
+        flow_name="batch",
+        categories=["SIGN_UP"],
+        flow_json="flows/signup.json",
+        json_store="s3://bucket/flows/",
+        cust_space_ids=spaces,  # type: ignore[arg-type]
+    )
+    with pytest.raises(CamsValidationError, match=says):
+        task._spaces()
+    assert DeployFlowsOperator(
+        task_id="dups",
+        flow_name="batch",
+        categories=["SIGN_UP"],
+        flow_json="flows/signup.json",
+        json_store="s3://bucket/flows/",
+        cust_space_ids=["cs-2", "cs-1", "cs-2"],
+    )._spaces() == ["cs-2", "cs-1"]
+    with pytest.raises(CamsValidationError, match="do not also give cust_space_id"):
+        DeployFlowsOperator(
+            task_id="both",
+            flow_name="batch",
+            categories=["SIGN_UP"],
+            flow_json="flows/signup.json",
+            json_store="s3://bucket/flows/",
+            cust_space_ids=["cs-1"],
+            cust_space_id="cs-1",
+        )
+
+
+def test_a_sub_customers_foreign_error_reaches_xcom_without_a_signature() -> None:
+    from airflow_provider_cams.operators.deploy import _failure
+
+    error = OSError("GET https://b.s3.example/k.json?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA failed")
+    failed = _failure(error)
+    assert failed["status"] == "FAILED" and failed["code"] is None
+    assert failed["error"].startswith("OSError: GET https://b.s3.example/k.json")
+    assert "deadbeef" not in failed["error"] and "AKIA" not in failed["error"]
