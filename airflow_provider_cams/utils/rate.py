@@ -185,7 +185,8 @@ class CallPacer:
     Without ``budget`` every call counts against one budget; with it, each API has its own, of
     ``window * budget.per_slot(action)`` calls (``window`` is then the task's pool slots).
     ``first_after``: monotonic time before which no call may start (for pool pacing: the task's start
-    + one slot interval).
+    + one slot interval). For one caller at a time: threads calling side by side use
+    :meth:`for_threads`.
     """
 
     def __init__(
