@@ -192,3 +192,39 @@ def test_a_sub_customers_foreign_error_reaches_xcom_without_a_signature() -> Non
     assert failed["status"] == "FAILED" and failed["code"] is None
     assert failed["error"].startswith("OSError: GET https://b.s3.example/k.json")
     assert "deadbeef" not in failed["error"] and "AKIA" not in failed["error"]
+
+
+def test_batch_stops_at_a_credential_error_and_names_the_skipped(
+    emulator: CamsEmulator, flow_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong AccessKey secret fails every sub-customer the same way: the batch stops at the first
+    refusal, reports the rest as not attempted, and writes nothing."""
+    import json as _json
+
+    from airflow_provider_cams.operators.deploy import DeployFlowsOperator
+
+    conn = _json.loads(emulator.connection_uri_json())
+    monkeypatch.setenv("AIRFLOW_CONN_CAMS_WRONG", _json.dumps({**conn, "password": "not-the-secret"}))
+    spaces = [f"cs-{i}" for i in range(12)]
+    with DAG(f"deploy_batch_auth_{uuid.uuid4().hex[:8]}", **dag_kwargs()) as dag:
+        DeployFlowsOperator(
+            task_id="batch",
+            cams_conn_id="cams_wrong",
+            flow_name="batch",
+            categories=["SIGN_UP"],
+            flow_json=str(FLOWS / "signup.json"),
+            flow_json_root=str(FLOWS),
+            json_store=f"s3://{flow_store}/flows/",
+            json_store_conn_id="flow_store",
+            cust_space_ids=spaces,
+            max_workers=2,
+        )
+    run = run_dag(dag)
+    assert ti_states(run) == {"batch": "failed"}
+    results = [xcom(run, "batch", key=s) for s in spaces]
+    assert {r["status"] for r in results} == {"FAILED", "SKIPPED"}
+    assert (
+        sum(r["status"] == "SKIPPED" for r in results) >= len(spaces) - 2
+    )  # two threads at most had started
+    assert all(r["code"] for r in results if r["status"] == "FAILED")
+    assert not writes(emulator) and not emulator.flows()
