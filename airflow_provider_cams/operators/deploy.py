@@ -240,6 +240,7 @@ class DeployFlowsOperator(DeployFlowOperator):
             raise CamsValidationError(
                 "DeployFlowsOperator deploys to cust_space_ids; do not also give cust_space_id."
             )
+        kwargs.setdefault("multiple_outputs", False)  # the per-CustSpaceId keys are pushed one by one
         super().__init__(**kwargs)
         self.cust_space_ids = cust_space_ids
         self.max_workers = max_workers
