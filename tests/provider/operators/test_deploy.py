@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from airflow.sdk import DAG
@@ -89,26 +90,12 @@ def test_batch_deploys_each_sub_customer_once_and_a_rerun_only_reads(
 ) -> None:
     """Six sub-customers in one task, one of them blocked: five deploy at once at the per-API limit, the
     blocked one is named with CAMS's code, and a re-run writes and uploads nothing."""
-    from airflow_provider_cams.operators.deploy import DeployFlowsOperator
-
     spaces = [f"cs-{i}" for i in range(6)]
     blocked = emulator.add_flow("batch", ["SIGN_UP"], "PUBLISHED", cust_space_id="cs-3", with_json=True)
     emulator.set_flow_status(blocked, "BLOCKED")
 
     def run() -> object:
-        with DAG(f"deploy_batch_{uuid.uuid4().hex[:8]}", **dag_kwargs()) as dag:
-            DeployFlowsOperator(
-                task_id="batch",
-                flow_name="batch",
-                categories=["SIGN_UP"],
-                flow_json=str(FLOWS / "signup.json"),
-                flow_json_root=str(FLOWS),
-                json_store=f"s3://{flow_store}/flows/",
-                json_store_conn_id="flow_store",
-                cust_space_ids=spaces,
-                pool_slots=5,
-            )
-        return run_dag(dag)
+        return run_batch(flow_store, spaces, pool_slots=5)
 
     first = run()
     assert ti_states(first) == {"batch": "failed"}
@@ -201,25 +188,10 @@ def test_batch_stops_at_a_credential_error_and_names_the_skipped(
     refusal, reports the rest as not attempted, and writes nothing."""
     import json as _json
 
-    from airflow_provider_cams.operators.deploy import DeployFlowsOperator
-
     conn = _json.loads(emulator.connection_uri_json())
     monkeypatch.setenv("AIRFLOW_CONN_CAMS_WRONG", _json.dumps({**conn, "password": "not-the-secret"}))
     spaces = [f"cs-{i}" for i in range(12)]
-    with DAG(f"deploy_batch_auth_{uuid.uuid4().hex[:8]}", **dag_kwargs()) as dag:
-        DeployFlowsOperator(
-            task_id="batch",
-            cams_conn_id="cams_wrong",
-            flow_name="batch",
-            categories=["SIGN_UP"],
-            flow_json=str(FLOWS / "signup.json"),
-            flow_json_root=str(FLOWS),
-            json_store=f"s3://{flow_store}/flows/",
-            json_store_conn_id="flow_store",
-            cust_space_ids=spaces,
-            max_workers=2,
-        )
-    run = run_dag(dag)
+    run = run_batch(flow_store, spaces, cams_conn_id="cams_wrong", max_workers=2)
     assert ti_states(run) == {"batch": "failed"}
     results = [xcom(run, "batch", key=s) for s in spaces]
     assert {r["status"] for r in results} == {"FAILED", "SKIPPED"}
@@ -228,3 +200,22 @@ def test_batch_stops_at_a_credential_error_and_names_the_skipped(
     )  # two threads at most had started
     assert all(r["code"] for r in results if r["status"] == "FAILED")
     assert not writes(emulator) and not emulator.flows()
+
+
+def run_batch(flow_store: str, spaces: list[str], **kwargs: object) -> Any:
+    """Run a one-task DAG deploying the example signup flow as "batch" to ``spaces``; the DagRun."""
+    from airflow_provider_cams.operators.deploy import DeployFlowsOperator
+
+    with DAG(f"deploy_batch_{uuid.uuid4().hex[:8]}", **dag_kwargs()) as dag:
+        DeployFlowsOperator(
+            task_id="batch",
+            flow_name="batch",
+            categories=["SIGN_UP"],
+            flow_json=str(FLOWS / "signup.json"),
+            flow_json_root=str(FLOWS),
+            json_store=f"s3://{flow_store}/flows/",
+            json_store_conn_id="flow_store",
+            cust_space_ids=spaces,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    return run_dag(dag)
