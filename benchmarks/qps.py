@@ -5,7 +5,8 @@ same started in the triggerer (``triggerer``: connection ``cams_trig``, the same
 5 slots kept for the triggerer), one PublishFlowsOperator holding the whole pool (``batch``), five
 mapped one-slot PublishFlowsOperator chunks (``batch_chunks``), the naive baseline with pacing off
 (``pool_only``), and one Flow JSON deployed to 100 sub-customers by mapped DeployFlowOperator tasks
-(``deploy``, then ``deploy_rerun``: the same again, unchanged).
+(``deploy``, then ``deploy_rerun``: the same again, unchanged), and the same by one DeployFlowsOperator
+holding the whole pool (``deploy_batch``, ``deploy_batch_rerun``).
 
 Per strategy, in one run: wall time from the first CAMS task start to the last CAMS task end, divided
 by the floor (the most loaded API's calls over its own limit); each API's calls per second over that
@@ -14,7 +15,8 @@ one API in any 1 s window (the guarantee: at most that API's limit); the Publish
 first to the last PublishFlow; throttled calls; published flows; and the machine.
 
 Run: ``make bench`` (30 flows; mapped, triggerer, batch, deploy: a few minutes), or
-``.venv/bin/python benchmarks/qps.py [--flows 30 500] [--strategies ...] [--executor ...]``.
+``.venv/bin/python benchmarks/qps.py [--flows 30 500] [--strategies ...] [--executor ...]``; one row
+alone, e.g. ``.venv/bin/python benchmarks/qps.py --strategies deploy_batch``.
 Everything listens on 127.0.0.1 and is stopped at the end.
 """
 
@@ -47,8 +49,10 @@ STRATEGIES = {
     "pool_only": "qps_pool_only",
     "deploy": "qps_deploy",
     "deploy_rerun": "qps_deploy",
+    "deploy_batch": "qps_deploy_batch",
+    "deploy_batch_rerun": "qps_deploy_batch",
 }
-DEFAULT_STRATEGIES = ["mapped", "triggerer", "batch", "deploy"]
+DEFAULT_STRATEGIES = ["mapped", "triggerer", "batch", "deploy", "deploy_batch"]
 LABELS = {
     "mapped": "mapped PublishFlowOperator (defaults)",
     "triggerer": "mapped PublishFlowOperator, in the triggerer",
@@ -57,6 +61,8 @@ LABELS = {
     "pool_only": "pool alone, no pacing (baseline)",
     "deploy": "mapped DeployFlowOperator, sub-customers",
     "deploy_rerun": "  same again, unchanged (reads only)",
+    "deploy_batch": "DeployFlowsOperator, pool_slots=5",
+    "deploy_batch_rerun": "  same again, unchanged (reads only)",
 }
 DEPLOY_MAX = 100  # sub-customers in the deploy rows (issue 11: 100)
 FLOW_JSON = ROOT / "example_dags" / "flows" / "signup.json"
@@ -84,7 +90,7 @@ def run_strategy(
 ) -> dict[str, Any]:
     if fresh:
         emu.reset()
-    if dag_id == "qps_deploy":  # flows = sub-customers; the floor is what their calls need at the limit
+    if dag_id.startswith("qps_deploy"):  # flows = sub-customers; the floor: their calls at the limit
         conf: dict[str, Any] = {
             "cust_space_ids": [f"cams-sub-{i:04d}" for i in range(flows)],
             "flow_json": FLOW_JSON.read_text(),  # the content: a path must stay inside the DAG's folder
@@ -212,7 +218,7 @@ def main() -> int:
                             STRATEGIES[name],
                             count,
                             store=f"s3://bench-flows/{flows}/",
-                            fresh=name != "deploy_rerun",
+                            fresh=not name.endswith("_rerun"),
                         )
                         if args.dump:
                             args.dump.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ the URL only needs to live that long; GetFlowJSONAssest returns the URL it was g
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -160,6 +161,29 @@ class JsonStore:
             ) from None
         except ValueError as exc:
             raise CamsConfigError(f"json_store {self.url!r} is not usable: {exc}") from None
+
+
+class VerifiedOnceStore(JsonStore):
+    """A :class:`JsonStore` for one task deploying one content many times (a batch deploy).
+
+    The first :meth:`host` of a content uploads or verifies it as :class:`JsonStore` does; later ones
+    in this task only sign a fresh URL for the object already verified (no upload, no re-read): the
+    JSON is hosted once per task. Safe to call from many threads.
+    """
+
+    def __init__(self, url: str, conn_id: str | None = None, url_expiry: int | None = None) -> None:
+        super().__init__(url, conn_id, url_expiry)
+        self._lock = threading.Lock()
+        self._verified: set[str] = set()
+
+    def host(self, content: bytes, sha256: str) -> HostedJson:
+        with self._lock:  # one upload or verification per content, even when threads ask at once
+            if sha256 not in self._verified:
+                hosted = super().host(content, sha256)
+                self._verified.add(sha256)
+                return hosted
+        location = f"s3://{self.bucket}/{self.prefix}{content_key(sha256)}"
+        return HostedJson(self._sign(self._root() / content_key(sha256)), location, uploaded=False)
 
 
 def parse_store_url(url: Any) -> tuple[str, str, str]:

@@ -1,4 +1,5 @@
-"""DeployFlowOperator: flows as code, one idempotent task per flow (see :mod:`airflow_provider_cams.deploy`).
+"""DeployFlowOperator and DeployFlowsOperator: flows as code, one idempotent task per flow (or per flow
+and many sub-customers) (see :mod:`airflow_provider_cams.deploy`).
 
 Importing this module imports neither the deployer, the JSON store nor the validator: they load when
 the task runs, so DAG parsing stays cheap.
@@ -6,16 +7,31 @@ the task runs, so DAG parsing stays cheap.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context
 
-from airflow_provider_cams.exceptions import CamsValidationError
+from airflow_provider_cams.exceptions import (
+    CamsApiError,
+    CamsAuthError,
+    CamsConfigError,
+    CamsError,
+    CamsValidationError,
+)
 from airflow_provider_cams.operators.base import CamsBaseOperator
 from airflow_provider_cams.operators.mixins import cams_template_fields
-from airflow_provider_cams.utils.validation import check_categories, check_int, check_name, check_url
+from airflow_provider_cams.utils.validation import (
+    check_categories,
+    check_id,
+    check_int,
+    check_name,
+    check_url,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_cams.deploy.deployer import FlowSpec
@@ -190,3 +206,167 @@ def _describe(flow_json: Any) -> str:
     if isinstance(flow_json, str) and not flow_json.lstrip().startswith("{") and len(flow_json) < 300:
         return repr(flow_json)
     return f"(a {type(flow_json).__name__})"
+
+
+class DeployFlowsOperator(DeployFlowOperator):
+    """Deploy one flow to many sub-customers (CustSpaceIds) from one task, at the task's share of the rate.
+
+    The JSON is validated and the store checked once, before any CAMS request; the JSON is hosted once
+    (uploaded or verified, then a fresh signed URL per attachment). Each sub-customer's deployment is
+    :class:`DeployFlowOperator`'s (the same :class:`~airflow_provider_cams.deploy.deployer.FlowDeployer`,
+    so the same idempotency and convergence); they run in ``max_workers`` threads sharing one hook and
+    one thread-safe pacer, so each CAMS API is used at its own limit for the task's ``pool_slots`` at
+    the same time. Use it to deploy to many sub-customers fast; use mapped :class:`DeployFlowOperator`
+    tasks when each sub-customer needs its own task.
+
+    A failed sub-customer does not stop the others (credential and configuration errors do: the next
+    one would fail the same way); the task fails at the end naming the failed ones, and its retry
+    redoes only what is not done (a deployed sub-customer costs reads only). Each sub-customer's result
+    is pushed to XCom under its CustSpaceId; the return value holds them all under ``deployments``.
+
+    :param cust_space_ids: the sub-customers' CustSpaceIds (templated; a list, e.g. from an XCom).
+    :param max_workers: threads (default: 8 per pool slot, at most one per sub-customer); more threads
+        than the pacer lets call at once only wait.
+
+    The other parameters are :class:`DeployFlowOperator`'s (``cust_space_id`` is not taken).
+    """
+
+    template_fields: Sequence[str] = cams_template_fields(
+        "cust_space_ids", *DeployFlowOperator.template_fields
+    )
+
+    def __init__(self, *, cust_space_ids: list[str], max_workers: int | None = None, **kwargs: Any) -> None:
+        if kwargs.get("cust_space_id") is not None:
+            raise CamsValidationError(
+                "DeployFlowsOperator deploys to cust_space_ids; do not also give cust_space_id."
+            )
+        kwargs.setdefault("multiple_outputs", False)  # the per-CustSpaceId keys are pushed one by one
+        super().__init__(**kwargs)
+        self.cust_space_ids = cust_space_ids
+        self.max_workers = max_workers
+
+    def execute_cams(self, context: Context) -> dict[str, Any]:
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        from airflow_provider_cams.deploy.deployer import FlowDeployer
+        from airflow_provider_cams.deploy.json_store import VerifiedOnceStore
+
+        spaces = self._spaces()
+        spec = self._spec()  # validated once, before any request or upload
+        expiry = self.json_url_expiry
+        if expiry is not None:
+            expiry = check_int("json_url_expiry", expiry, 60, 7 * 86400)
+        workers = (
+            check_int("max_workers", self.max_workers, 1, 1000)
+            if self.max_workers is not None
+            else 8 * max(1, self.pool_slots)
+        )
+        store = VerifiedOnceStore(self.json_store, self.json_store_conn_id, expiry)
+        store.check()  # the store is usable before any CAMS write
+        hook = self.hook
+        hook.pacer = hook.pool_pacer().for_threads()  # one budget for all threads, before any call
+        _ = hook.transport, hook.client  # built once here, not raced for by the threads
+        retry = context["ti"].try_number > 1
+        self.log.info(
+            "Deploying %s (sha256 %s) as flow %r to %d sub-customer(s), %d thread(s), %d pool slot(s).",
+            spec.source.origin,
+            spec.source.sha256[:12],
+            spec.name,
+            len(spaces),
+            min(workers, len(spaces)),
+            self.pool_slots,
+        )
+        stop: list[BaseException] = []  # a credential or configuration error: the others would fail too
+
+        def deploy(space: str) -> dict[str, Any]:
+            from airflow_provider_cams.deploy.results import deployment_to_xcom
+
+            if stop:
+                return {"status": "SKIPPED", "error": f"not attempted: {stop[0]}"}
+            log = _SpaceLog(self.log, {"space": space})  # every line says which sub-customer it is about
+            try:
+                result = FlowDeployer(hook, store, log, take_over_drafts=retry).deploy(
+                    replace(spec, cust_space_id=space)
+                )
+            except (CamsAuthError, CamsConfigError) as exc:
+                stop.append(exc)
+                return _failure(exc)
+            except Exception as exc:  # one sub-customer's failure, whatever it is, never stops the others
+                return _failure(exc)
+            return deployment_to_xcom(result)
+
+        results: dict[str, dict[str, Any]] = {}
+        pool = ThreadPoolExecutor(max_workers=min(workers, len(spaces)), thread_name_prefix="deploy")
+        try:
+            futures = {pool.submit(deploy, space): space for space in spaces}
+            for future in as_completed(futures):
+                space = futures[future]
+                results[space] = future.result()
+                self._report(context, space, results[space])
+        except BaseException as exc:  # the task is stopped (timeout, kill): start no more deployments
+            stop.append(exc)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if stop:
+            raise stop[0]
+        ordered = {space: results[space] for space in spaces}
+        failed = {s: r["error"] for s, r in ordered.items() if r["status"] in ("FAILED", "SKIPPED")}
+        if failed:
+            raise CamsError(
+                f"Flow {spec.name!r}: {len(failed)} of {len(spaces)} sub-customers failed to deploy "
+                "(the task's retry redoes only those): " + "; ".join(f"{s}: {e}" for s, e in failed.items())
+            )
+        return {"deployments": ordered, "deployed": len(ordered), "flow_name": spec.name}
+
+    def _spaces(self) -> list[str]:
+        """The checked, distinct CustSpaceIds, in the given order (all checked before any request)."""
+        ids = self.cust_space_ids
+        if isinstance(ids, str) or not isinstance(ids, (list, tuple)):
+            raise CamsValidationError(
+                f"cust_space_ids must be a list of CustSpaceIds, got {type(ids).__name__}. If it is "
+                "templated, render it as a list (render_template_as_native_obj=True) or pass an XComArg."
+            )
+        if not ids:
+            raise CamsValidationError("cust_space_ids is empty: give at least one CustSpaceId.")
+        spaces = [check_id(f"cust_space_ids[{i}]", s) for i, s in enumerate(ids)]
+        return list(dict.fromkeys(spaces))
+
+    def _report(self, context: Context, space: str, result: dict[str, Any]) -> None:
+        context["ti"].xcom_push(key=space, value=result)
+        if result["status"] in ("FAILED", "SKIPPED"):
+            self.log.error("CustSpaceId %s: %s", space, result["error"])
+        else:
+            self.log.info(
+                "CustSpaceId %s: flow %s %s (%s).",
+                space,
+                result["flow_id"],
+                result["action"],
+                result["status"],
+            )
+
+
+class _SpaceLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The task's logger, each line prefixed with the sub-customer's CustSpaceId."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return f"[{(self.extra or {}).get('space')}] {msg}", kwargs
+
+
+def _failure(exc: BaseException) -> dict[str, Any]:
+    """A sub-customer's failure for XCom: CAMS's code, message and request id when CAMS refused."""
+    api = exc if isinstance(exc, CamsApiError) else None
+    if isinstance(exc, CamsError):
+        error = str(exc)  # the provider's errors carry no secret (signed URLs are redacted)
+    else:  # not ours: its text may hold a URL with a signature; never into XCom or the log as it is
+        from airflow_provider_cams.deploy.fetch import redact_url
+
+        text = re.sub(r"https?://\S+", lambda m: redact_url(m.group(0)), str(exc))
+        error = f"{type(exc).__name__}: {text}"[:400]
+    return {
+        "status": "FAILED",
+        "error": error,
+        "code": api.code if api else None,
+        "message": api.message if api else None,
+        "request_id": api.request_id if api else None,
+    }

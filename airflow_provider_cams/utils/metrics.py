@@ -21,6 +21,7 @@ A metrics backend that fails never fails a call.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -59,6 +60,8 @@ class CallCounters:
     retries: int = 0
     waited: float = 0.0
     outcomes: Counter[str] = field(default_factory=Counter)
+    # A batch task's threads share one hook: its counts are updated under this lock.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def calls(self) -> int:
@@ -69,7 +72,8 @@ class CallCounters:
         return self.outcomes["throttled"]
 
     def record_call(self, action: str, outcome: str, seconds: float) -> None:
-        self.outcomes[outcome] += 1
+        with self._lock:
+            self.outcomes[outcome] += 1
         incr(CALLS, {"action": action, "outcome": outcome})
         incr(f"{CALLS}.{action}.{outcome}", {})
         timing(CALL_DURATION, seconds, {"action": action})
@@ -77,11 +81,13 @@ class CallCounters:
             incr(THROTTLED, {"action": action})
 
     def record_retry(self, action: str) -> None:
-        self.retries += 1
+        with self._lock:
+            self.retries += 1
         incr(RETRIES, {"action": action})
 
     def record_wait(self, action: str, seconds: float) -> None:
-        self.waited += seconds
+        with self._lock:
+            self.waited += seconds
         timing(PACING_WAIT, seconds, {"action": action})
 
     def summary(self) -> str:

@@ -185,7 +185,8 @@ class CallPacer:
     Without ``budget`` every call counts against one budget; with it, each API has its own, of
     ``window * budget.per_slot(action)`` calls (``window`` is then the task's pool slots).
     ``first_after``: monotonic time before which no call may start (for pool pacing: the task's start
-    + one slot interval).
+    + one slot interval). For one caller at a time: threads calling side by side use
+    :meth:`for_threads`.
     """
 
     def __init__(
@@ -247,6 +248,26 @@ class CallPacer:
         """Calls of ``action`` allowed per ``interval`` (``k * c_A``)."""
         return _share(self.budget, self.window, action)[1]
 
+    def for_threads(self) -> Pacer:
+        """This pacer's budget for concurrent callers (threads of one task), e.g. a batch deploy.
+
+        A ``CallPacer`` is for one caller: its rule counts from returns of calls that run one after
+        another, and two threads could both find a free place before either call returns. The task's
+        ``window`` slots become :class:`SharedSlotsPacer` virtual slots (a call holds one until it
+        returns, and it frees ``interval`` later), with the same start (``first_after``) and budget:
+        the same calls per window of each API, whatever the number of threads. Off (``interval=0``)
+        stays off.
+        """
+        if self.interval <= 0:
+            return CallPacer(0.0, first_after=self._first_after, clock=self._clock, sleep=self._sleep)
+        return SharedSlotsPacer(
+            self.window,
+            budget=self.budget,
+            interval=self.interval,
+            first_after=self._first_after,
+            clock=self._clock,
+        )
+
     def rate_for(self, action: str | None = None) -> float:
         """Calls per second of ``action`` this pacer allows at most (infinite when off)."""
         return self.window_for(action) / self.interval if self.interval > 0 else math.inf
@@ -290,7 +311,8 @@ class CallPacer:
 
 
 class SharedSlotsPacer:
-    """One pacer for many concurrent callers (threads): the account's ``triggerer_slots`` in the triggerer.
+    """One pacer for many concurrent callers (threads): the account's ``triggerer_slots`` in the triggerer,
+    or one task's pool slots shared by its threads (:meth:`CallPacer.for_threads`).
 
     Tasks started in the triggerer never pass the scheduler's pool check (Airflow defers them straight
     from ``DagRun.schedule_tis``), so they cannot use pool slots; instead the account keeps ``slots``

@@ -1,5 +1,5 @@
 """Benchmark DAGs: the same publish of N flows done five ways (flow ids in the run conf), and one
-Flow JSON deployed to many sub-customers."""
+Flow JSON deployed to many sub-customers (mapped tasks, or one batch task)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 
 from airflow.sdk import DAG, get_current_context, task
 
+from airflow_provider_cams.operators.deploy import DeployFlowsOperator
 from airflow_provider_cams.operators.flow import DeployFlowOperator, PublishFlowOperator, PublishFlowsOperator
 
 POOL = "cams_default"
@@ -60,3 +61,16 @@ with DAG("qps_deploy", **ARGS):  # one Flow JSON to many sub-customers (flows as
         json_store="{{ dag_run.conf['json_store'] }}",
         json_store_conn_id="flow_store",
     ).expand(cust_space_id=cust_space_ids())
+
+with DAG("qps_deploy_batch", **ARGS):  # the same from one task holding the whole pool
+    DeployFlowsOperator(
+        task_id="publish",
+        pool=POOL,
+        pool_slots=5,
+        flow_name="signup",
+        categories=["SIGN_UP"],
+        flow_json="{{ dag_run.conf['flow_json'] }}",
+        json_store="{{ dag_run.conf['json_store'] }}",
+        json_store_conn_id="flow_store",
+        cust_space_ids=cust_space_ids(),
+    )

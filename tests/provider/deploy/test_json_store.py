@@ -68,3 +68,22 @@ def test_planted_bytes_under_the_content_key_are_replaced(local_s3: LocalS3, flo
     assert not again.uploaded and local_s3.uploads(flow_store) == 2
     assert "Signature" not in repr(hosted) and "X-Amz" not in repr(hosted)
     assert hosted.url.split("?")[0] not in repr(hosted) or "?" not in repr(hosted)
+
+
+def test_verified_once_store_uploads_once_for_many_threads(local_s3: LocalS3, flow_store: str) -> None:
+    """A batch deploy's store: six threads hosting one content at once upload it once; each gets its
+    own signed URL that serves the content."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from airflow_provider_cams.deploy.json_store import VerifiedOnceStore
+
+    store = VerifiedOnceStore(f"s3://{flow_store}/batch/", "flow_store", url_expiry=120)
+    store.check()
+    with ThreadPoolExecutor(6) as pool:
+        hosted = list(pool.map(lambda _: store.host(CONTENT, SHA), range(6)))
+    assert [h.uploaded for h in hosted].count(True) == 1 and local_s3.uploads(flow_store) == 1
+    assert {h.location for h in hosted} == {f"s3://{flow_store}/batch/{content_key(SHA)}"}
+    for h in hosted:
+        with urllib.request.urlopen(h.url, timeout=10) as response:
+            assert response.read() == CONTENT
+        assert "Signature" not in repr(h)

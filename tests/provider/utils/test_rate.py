@@ -405,3 +405,42 @@ def test_triggerer_slots_come_out_of_the_pool() -> None:
     for bad in (5, -1, True):
         with pytest.raises(ValueError, match="triggerer_slots"):
             RateBudget({"A": 5.0}, triggerer_slots=bad)
+
+
+@pytest.mark.parametrize("threaded", [True, False], ids=["for_threads", "single-caller (control)"])
+def test_for_threads_keeps_each_window_whatever_the_threads(threaded: bool) -> None:
+    """Eight threads released at once through one task's 2-slot pacer: at no instant do more than 2 calls
+    of the API hold a slot (from start to return + interval). The single-caller pacer, shared the same
+    way, lets all of them start before any returns (the control: why a batch task needs ``for_threads``)."""
+    import threading
+
+    interval, window, threads = 0.05, 2, 8
+    single = CallPacer(interval, window=window, budget=RateBudget(limits={"ListFlow": 5.0}))
+    pacer = single.for_threads() if threaded else single
+    start, in_flight = threading.Barrier(threads), threading.Barrier(threads)
+    spans: list[tuple[float, float]] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        start.wait()
+        for i in range(3):
+            pacer.before_call("ListFlow")
+            began = time.monotonic()
+            if not threaded and i == 0:
+                in_flight.wait()  # the control: every first call started before any returned
+            time.sleep(0.002)
+            returned = time.monotonic()
+            pacer.after_call("ListFlow")
+            with lock:
+                spans.append((began, returned + interval))
+
+    workers = [threading.Thread(target=call) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    held = max(sum(1 for b, e in spans if b <= t < e) for t, _ in spans)
+    if threaded:
+        assert held == window  # reached, never exceeded
+    else:
+        assert held > window
