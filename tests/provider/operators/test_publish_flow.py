@@ -12,6 +12,7 @@ from airflow.sdk import DAG
 
 from airflow_provider_cams.operators.flow import CreateFlowOperator, PublishFlowOperator
 from airflow_provider_cams.testing import CamsEmulator
+from airflow_provider_cams.utils.compat import START_FROM_TRIGGER
 from tests.dag_helpers import run_dag, ti_states, xcom
 from tests.provider.conftest import dag_kwargs
 
@@ -313,3 +314,11 @@ def test_bad_flow_ids_fail_before_any_request(
     assert ti_states(run) == {"publish": "failed"}
     assert emulator.requests() == []
     assert needle in output(capfd)
+
+
+@pytest.mark.skipif(START_FROM_TRIGGER, reason="Airflow >= 3.3 starts the task in the triggerer")
+def test_start_from_trigger_runs_on_a_worker_below_airflow_3_3() -> None:
+    """One code path: below 3.3 ``start_from_trigger=True`` is accepted and the task runs as today."""
+    op = PublishFlowOperator(task_id="p", flow_id="f1", start_from_trigger=True)
+    assert not op.start_from_trigger and op.start_trigger_args is None
+    assert type(op).start_trigger_args is None

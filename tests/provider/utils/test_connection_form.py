@@ -112,8 +112,8 @@ def test_ui_form_fields_match_the_table(probe: dict) -> None:
         assert schema["title"] == field.label, name
         assert extra[name]["description"] == field.description, name
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        # 3.1 has no number field class: numbers are strings there (the hook parses them).
-        allowed = {field.type, "string"} if field.type == "number" else {field.type}
+        # 3.1 has no number field class: numbers and whole numbers are strings there (the hook parses them).
+        allowed = {field.type, "string"} if field.type in ("number", "integer") else {field.type}
         assert set(types) - {"null"} <= allowed, (name, schema)
         if field.secret:
             assert schema.get("format") == "password", name
