@@ -43,18 +43,12 @@ class TemplateReviewTrigger(CamsPollingTrigger):
         language: str,
         cams_conn_id: str,
         cust_space_id: str | None = None,
+        *,
         poll_interval: float = 60.0,
-        end_time: float | None = None,
-        min_interval: float = 0.0,
-        hook_params: dict[str, Any] | None = None,
+        **polling: Any,
     ) -> None:
         super().__init__(
-            cams_conn_id=cams_conn_id,
-            cust_space_id=cust_space_id,
-            poll_interval=poll_interval,
-            end_time=end_time,
-            min_interval=min_interval,
-            hook_params=hook_params,
+            cams_conn_id=cams_conn_id, cust_space_id=cust_space_id, poll_interval=poll_interval, **polling
         )
         self.template_code = template_code
         self.language = language
