@@ -10,7 +10,6 @@ import pytest
 
 from airflow_provider_cams.flowjson import (
     MAX_FLOW_JSON_BYTES,
-    FlowJsonError,
     FlowJsonInvalid,
     check_flow_json,
     endpoint_consistency,
@@ -121,12 +120,6 @@ def test_check_flow_json_returns_the_flow_or_raises_with_every_error() -> None:
     message = str(caught.value)
     assert message.startswith(f"Flow JSON is invalid ({len(caught.value.errors)} errors):")
     assert 'missing required property "version"' in message and "terminal" in message
-
-
-def test_error_format_is_file_line_col_pointer_message() -> None:
-    error = FlowJsonError("/screens/0/id", 7, 13, "bad id", "screen-id")
-    assert error.format("flows/a.json") == "flows/a.json:7:13: /screens/0/id: bad id"
-    assert FlowJsonError("", 1, 1, "x", "json-syntax").format("f") == "f:1:1: /: x"
 
 
 def test_size_limit_of_10_mb() -> None:
