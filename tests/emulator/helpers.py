@@ -259,3 +259,13 @@ def start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
     prefix = "CAMS emulator listening on http://"
     assert line.startswith(prefix), line
     return proc, line[len(prefix) :]
+
+
+def plain_http(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, bytes, str]:
+    """(status, raw body, content type) of one plain HTTP request."""
+    request = urllib.request.Request(url, data=data, method=method)
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), exc.headers.get("Content-Type", "")

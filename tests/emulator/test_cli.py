@@ -8,6 +8,7 @@ import pytest
 from alibabacloud_cams20200606 import models as m
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 
+from airflow_provider_cams.testing.cli import build_parser
 from tests.emulator.helpers import config, control, start_cli
 
 
@@ -73,3 +74,23 @@ def test_cli_listening_line_means_it_accepts_connections() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_cli_flags() -> None:
+    defaults = build_parser().parse_args([])
+    assert (defaults.require_flow_json, defaults.published_update, defaults.json_fetch_timeout) == (
+        True,
+        None,  # the dialect's (guess: reject)
+        5.0,
+    )
+    assert (defaults.dialect, defaults.dialect_switch) == ("guess", [])
+    args = build_parser().parse_args(
+        ["--no-require-flow-json", "--published-update", "revert_to_draft", "--json-fetch-timeout", "2"]
+    )
+    assert (args.require_flow_json, args.published_update, args.json_fetch_timeout) == (
+        False,
+        "revert_to_draft",
+        2.0,
+    )
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--published-update", "accept"])

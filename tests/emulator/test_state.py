@@ -243,19 +243,6 @@ def test_add_flow_validates(free_emu: CamsEmulator, kwargs: dict[str, object], m
         free_emu.add_flow(**args)  # type: ignore[arg-type]
 
 
-def test_reset_forgets_everything(free_emu: CamsEmulator, client: OpenApiClient) -> None:
-    free_emu.add_flow("f", ["OTHER"])
-    free_emu.faults.add("slow", delay=0)
-    call(client, "ListFlow")
-    free_emu.reset()
-    assert (free_emu.flows(), free_emu.requests(), free_emu.faults.injected(), free_emu.faults.rules()) == (
-        {},
-        [],
-        {},
-        [],
-    )
-
-
 def test_emulator_agrees_with_the_providers_action_table() -> None:
     """Two separate readings of the vendor reference: the provider's and the emulator's must agree."""
     provider = pytest.importorskip("airflow_provider_cams.vendor.actions")
