@@ -15,7 +15,6 @@ from airflow_provider_cams.flowjson import (
     endpoint_consistency,
     validate_flow_json,
 )
-from airflow_provider_cams.flowjson.schema import load_schema
 from tests.provider.flowjson.conftest import base_flow, dump, endpoint_flow
 
 REPO = Path(__file__).resolve().parents[3]
@@ -163,14 +162,6 @@ def test_endpoint_consistency(flow_has_endpoint: bool, uri: str | None, expected
     errors = endpoint_consistency(flow, uri)
     assert [e.pointer for e in errors] == expected
     assert all(e.rule == "endpoint" and "endpoint URI" in e.message for e in errors)
-
-
-def test_schema_is_package_data_and_a_valid_2020_12_schema() -> None:
-    from jsonschema import Draft202012Validator
-
-    schema = load_schema()
-    Draft202012Validator.check_schema(schema)
-    assert schema["required"] == ["version", "screens"]
 
 
 def test_no_airflow_or_alibaba_import() -> None:
