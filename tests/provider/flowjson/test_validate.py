@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -177,15 +176,17 @@ def test_no_airflow_or_alibaba_import() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_a_large_valid_flow_is_fast_enough() -> None:
-    """Loose bound only (shared CI machines); benchmarks/validate_flow.py gives the real numbers."""
+def test_a_large_valid_flow_takes_the_fast_path() -> None:
+    """What keeps a 1 MB flow fast: the compiled check accepts it, so jsonschema never walks it. Checked as
+    that fact, not as a time (benchmarks/validate_flow.py measures the speed)."""
     import sys
+
+    from airflow_provider_cams.flowjson.schema import fast_check
 
     sys.path.insert(0, str(REPO / "benchmarks"))
     from validate_flow import build_flow  # type: ignore[import-not-found]
 
     text = build_flow(1_000_000)
     assert validate_flow_json(text) == []
-    start = time.perf_counter()
-    validate_flow_json(text)
-    assert time.perf_counter() - start < 2.0
+    quick = fast_check()
+    assert quick is not None and quick(json.loads(text))
