@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 
@@ -30,3 +31,14 @@ def xcom(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
             .one_or_none()
         )
         return None if row is None else row.value
+
+
+def new_dag_id(prefix: str) -> str:
+    """A DAG id no other test uses: runs share one metadata DB per session."""
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def output(capfd: Any) -> str:
+    """Everything printed so far: under dag.test() task logs go to the console."""
+    captured = capfd.readouterr()
+    return str(captured.out + captured.err)

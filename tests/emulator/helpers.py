@@ -10,15 +10,23 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
+import selectors
 import socket
+import subprocess
+import sys
 import threading
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import pytest
 from alibabacloud_cams20200606.client import Client as CamsClient
 from alibabacloud_tea_openapi.client import Client as OpenApiClient
 from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
@@ -213,3 +221,51 @@ def spec_sign(
     headers["Content-Length"] = str(len(body))
     target = "/?" + urlencode(dict(query)) if query else "/"
     return RawRequest(method, target, list(headers.items()), body)
+
+
+# --------------------------------------------------------------------------- control API and console script
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def control(url: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """Run ``cams-emulator`` on a free port; returns the process and its host:port once it listens."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_cams.testing.cli", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    if not selector.select(timeout=120):  # detects a CLI that never listens; a slow start is fine
+        proc.kill()
+        pytest.fail(f"no listening line; stderr: {proc.communicate()[1]}")
+    line = proc.stdout.readline().strip()
+    prefix = "CAMS emulator listening on http://"
+    assert line.startswith(prefix), line
+    return proc, line[len(prefix) :]
+
+
+def plain_http(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, bytes, str]:
+    """(status, raw body, content type) of one plain HTTP request."""
+    request = urllib.request.Request(url, data=data, method=method)
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), exc.headers.get("Content-Type", "")

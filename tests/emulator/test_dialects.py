@@ -10,8 +10,7 @@ from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
 
 from airflow_provider_cams.testing import DIALECTS, CamsEmulator, Dialect, dialect_named
 from airflow_provider_cams.testing.dialects import switch_names
-from tests.emulator.helpers import AK, SK, call, generic_client
-from tests.emulator.test_control_and_cli import _start_cli, control
+from tests.emulator.helpers import AK, SK, call, control, generic_client, start_cli
 
 JSON_V1 = {"version": "7.3", "screens": [{"id": "ONE"}]}
 JSON_V2 = {"version": "7.3", "screens": [{"id": "TWO"}]}
@@ -124,7 +123,7 @@ def test_control_endpoint_switches_dialect(free_emu: CamsEmulator) -> None:
 
 
 def test_cli_selects_a_dialect_and_overrides_a_switch() -> None:
-    proc, endpoint = _start_cli("--dialect", "renamed", "--dialect-switch", "not_found_http=400")
+    proc, endpoint = start_cli("--dialect", "renamed", "--dialect-switch", "not_found_http=400")
     try:
         dialect = control(f"http://{endpoint}/_emulator/dialect")[1]
     finally:

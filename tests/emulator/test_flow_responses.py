@@ -1,4 +1,4 @@
-"""The flow actions' wire against the typed store, in-process (the SDK round trip is in test_lifecycle.py)."""
+"""The flow actions' wire against the typed store, in-process (the SDK round trip is in test_state.py)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ from airflow_provider_cams.operators.flow import (
 )
 from airflow_provider_cams.sensors.flow import FlowStatusSensor
 from airflow_provider_cams.testing import CamsEmulator
-from tests.dag_helpers import run_dag, ti_states
+from tests.dag_helpers import new_dag_id, output, run_dag, ti_states
 from tests.provider.conftest import dag_kwargs
 
 AK = "leak-test-ak"
@@ -123,10 +123,6 @@ def triggers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def _dag_id() -> str:
-    return f"leak_{uuid.uuid4().hex[:10]}"
-
-
 def persisted(run: Any) -> dict[str, str]:
     """Everything the metadata DB keeps about a run, as text, by place."""
     from airflow.models.dagrun import DagRun
@@ -174,11 +170,6 @@ def assert_nothing_leaked(run: Any, console: str, extra_texts: dict[str, str] | 
         assert_clean(where, text)
 
 
-def output(capfd: pytest.CaptureFixture[str]) -> str:
-    captured = capfd.readouterr()
-    return captured.out + captured.err
-
-
 def publish_after_first_poke(emu: CamsEmulator, flow_id: str) -> threading.Thread:
     """Publish ``flow_id`` (straight into the emulator's store via the hook) once a GetFlow was seen."""
 
@@ -200,7 +191,7 @@ def test_successful_lifecycle_leaks_nothing(
     emu: CamsEmulator, capfd: pytest.CaptureFixture[str], triggers: list[str]
 ) -> None:
     other = emu.add_flow(name="batch", categories=["OTHER"])
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("leak"), **dag_kwargs()) as dag:
         create = CreateFlowOperator(task_id="create", flow_name="leak {{ run_id }}", categories=["SIGN_UP"])
         fid = create.output["flow_id"]
         modify = ModifyFlowOperator(task_id="modify", flow_id=fid, flow_name="leak 2", categories=["SURVEY"])
@@ -229,7 +220,7 @@ def test_sts_dag_with_deferrable_sensors_leaks_nothing(
     draft = emu.add_flow(name="published later", categories=["OTHER"])
     never = emu.add_flow(name="never published", categories=["OTHER"])
     publisher = publish_after_first_poke(emu, draft)
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("leak"), **dag_kwargs()) as dag:
         create = CreateFlowOperator(task_id="create", flow_name="sts {{ run_id }}", categories=["SIGN_IN"])
         PublishFlowOperator(task_id="publish", flow_id=create.output["flow_id"])
         FlowStatusSensor(task_id="wait_ok", flow_id=draft, poke_interval=0.5, timeout=60, deferrable=True)
@@ -349,7 +340,7 @@ def test_failing_dags_leak_nothing(
     set_up, proof = FAILURES[scenario]
     set_up(emu, monkeypatch)
     fast = {"max_attempts": 2, "max_wait": 0.2, "initial_wait": 0.05}
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("leak"), **dag_kwargs()) as dag:
         GetFlowOperator(task_id="get", flow_id=existing, hook_params=fast)
         PublishFlowOperator(task_id="publish", flow_id=existing, hook_params=fast)
         PublishFlowsOperator(task_id="batch", flow_ids=[existing, "505505505505505"], hook_params=fast)
@@ -400,7 +391,7 @@ def test_trigger_error_event_leaks_nothing(
 
     thread = threading.Thread(target=deny_after_first_poke, daemon=True)
     thread.start()
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("leak"), **dag_kwargs()) as dag:
         FlowStatusSensor(task_id="wait", flow_id=flow_id, poke_interval=0.5, timeout=30, deferrable=True)
     run = run_dag(dag)
     thread.join(60)
@@ -450,7 +441,7 @@ def test_a_successful_publish_logs_no_error_lines(
 ) -> None:
     """Regression (found here, fixed in b49c207): the extra links read XCom keys nobody had written, so
     every CAMS task without a preview URL logged '[error] XCom not found'."""
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("leak"), **dag_kwargs()) as dag:
         create = CreateFlowOperator(task_id="create", flow_name="clean {{ run_id }}", categories=["OTHER"])
         PublishFlowOperator(task_id="publish", flow_id=create.output["flow_id"])
     run = run_dag(dag)

@@ -10,12 +10,15 @@ from darabonba.policy.retry import RetryPolicyContext
 
 from airflow_provider_cams.exceptions import (
     CamsApiError,
+    CamsAuthError,
+    CamsInvalidRequestError,
     CamsThrottledError,
     CamsTransientError,
     CamsTransportError,
 )
 from airflow_provider_cams.hooks.transport import check_response, encode_params, translate_sdk_error
-from airflow_provider_cams.vendor.error_codes import ERROR_CODES
+from airflow_provider_cams.utils.compat import AirflowFailException
+from airflow_provider_cams.vendor.error_codes import ERROR_CODES, ErrorKind
 
 
 def test_encode_params_json_encodes_lists_and_objects_compactly() -> None:
@@ -90,7 +93,8 @@ def test_every_known_code_maps_to_its_exception_class(code: str) -> None:
     )
     mapped = translate_sdk_error("PublishFlow", exc)
     assert isinstance(mapped, CamsApiError)
-    assert mapped.kind is ERROR_CODES[code].kind  # the error raised carries the kind the table gives
+    # What a kind decides, as behaviour: a code that cannot heal fails the task at once (no Airflow retries).
+    assert isinstance(mapped, AirflowFailException) is (mapped.kind in (ErrorKind.AUTH, ErrorKind.INVALID))
     assert mapped.code == code
     assert mapped.message == "original message"
     assert mapped.request_id == "REQ-1"
@@ -98,6 +102,26 @@ def test_every_known_code_maps_to_its_exception_class(code: str) -> None:
     assert mapped.recommend == "https://example.invalid/r"
     assert mapped.access_denied_detail == {"PolicyType": "x"}
     assert mapped.hint and mapped.hint in str(mapped)
+
+
+@pytest.mark.parametrize(
+    ("code", "raised"),
+    [
+        ("System.LimitControl", CamsThrottledError),  # documented: "The system is under flow control."
+        ("Throttling.User", CamsThrottledError),
+        ("ServiceUnavailable", CamsTransientError),
+        ("InternalError", CamsTransientError),
+        ("Ram.PermissionDeny", CamsAuthError),  # documented
+        ("SignatureDoesNotMatch", CamsAuthError),
+        ("MissingParameter", CamsInvalidRequestError),
+        ("Flow.StatusNotSupport", CamsApiError),  # the flow's state explains it, not the code alone
+    ],
+)
+def test_each_code_raises_the_class_that_says_what_happens_next(
+    code: str, raised: type[CamsApiError]
+) -> None:
+    mapped = translate_sdk_error("PublishFlow", ClientException(status_code=400, code=code, data={}))
+    assert type(mapped) is raised
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The operator shapes, narrowly: what FlowOperator checks, calls and returns around a subclass's act().
 
-The real operators over HTTP to the emulator are in test_lifecycle.py and test_publish_flow.py.
+The real operators over HTTP to the emulator are in test_flow.py.
 """
 
 from __future__ import annotations

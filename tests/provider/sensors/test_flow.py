@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -12,12 +11,8 @@ from airflow.sdk import DAG
 from airflow_provider_cams.hooks.cams import CamsHook
 from airflow_provider_cams.sensors.flow import FlowStatusSensor
 from airflow_provider_cams.testing import CamsEmulator
-from tests.dag_helpers import run_dag, ti_states, xcom
+from tests.dag_helpers import new_dag_id, run_dag, ti_states, xcom
 from tests.provider.conftest import dag_kwargs
-
-
-def _dag_id() -> str:
-    return f"sensor_{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture
@@ -53,7 +48,7 @@ def test_sensor_completes_when_the_flow_is_published(
 ) -> None:
     flow_id = emulator.add_flow(name="f", categories=["OTHER"], with_json=True)
     after_first_poke(lambda: CamsHook().publish_flow(flow_id, check_first=False))
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("sensor"), **dag_kwargs()) as dag:
         FlowStatusSensor(
             task_id="wait", flow_id=flow_id, poke_interval=0.5, timeout=60, deferrable=deferrable
         )
@@ -70,7 +65,7 @@ def test_sensor_fails_at_once_when_the_target_is_unreachable(
     emulator: CamsEmulator, deferrable: bool, capfd: pytest.CaptureFixture[str]
 ) -> None:
     flow_id = emulator.add_flow(name="f", categories=["OTHER"], status="DEPRECATED")
-    with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 2})) as dag:
+    with DAG(new_dag_id("sensor"), **dag_kwargs(default_args={"retries": 2})) as dag:
         FlowStatusSensor(
             task_id="wait", flow_id=flow_id, poke_interval=0.5, timeout=60, deferrable=deferrable
         )
@@ -89,7 +84,7 @@ def test_blocked_flow_fails_at_once_and_throttled_counts_as_published(
     emulator.set_flow_status(blocked, "BLOCKED", reason="endpoint unavailable")
     throttled = emulator.add_flow(name="t", categories=["OTHER"], status="PUBLISHED", with_json=True)
     emulator.set_flow_status(throttled, "THROTTLED")
-    with DAG(_dag_id(), **dag_kwargs(default_args={"retries": 2})) as dag:
+    with DAG(new_dag_id("sensor"), **dag_kwargs(default_args={"retries": 2})) as dag:
         for task_id, flow_id in (("blocked", blocked), ("throttled", throttled)):
             FlowStatusSensor(
                 task_id=task_id, flow_id=flow_id, poke_interval=0.5, timeout=60, deferrable=deferrable
@@ -111,7 +106,7 @@ def test_deferred_wait_fails_when_the_flow_moves_past_the_target(
         CamsHook().deprecate_flow(flow_id)
 
     after_first_poke(deprecate)
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("sensor"), **dag_kwargs()) as dag:
         FlowStatusSensor(
             task_id="wait",
             flow_id=flow_id,
@@ -126,7 +121,7 @@ def test_deferred_wait_fails_when_the_flow_moves_past_the_target(
 
 def test_deferred_wait_times_out(emulator: CamsEmulator, capfd: pytest.CaptureFixture[str]) -> None:
     flow_id = emulator.add_flow(name="f", categories=["OTHER"])
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("sensor"), **dag_kwargs()) as dag:
         FlowStatusSensor(task_id="wait", flow_id=flow_id, poke_interval=0.5, timeout=2, deferrable=True)
     run = run_dag(dag)
     assert ti_states(run) == {"wait": "failed"}
@@ -140,7 +135,7 @@ def test_deferred_wait_times_out(emulator: CamsEmulator, capfd: pytest.CaptureFi
 def test_bad_target_status_fails_before_any_request(
     emulator: CamsEmulator, target: str, needle: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("sensor"), **dag_kwargs()) as dag:
         FlowStatusSensor(task_id="wait", flow_id="123", target_status=target, poke_interval=0.5, timeout=5)
     run = run_dag(dag)
     assert ti_states(run) == {"wait": "failed"}
@@ -155,7 +150,7 @@ def test_a_refused_read_is_explained_by_list_flow_not_by_its_code(
     flow_id = emulator.add_flow("s", ["OTHER"])
     # The emulator's "not found" code on a flow that exists: its name must decide nothing.
     emulator.faults.add("error", action="GetFlow", code="Flow.NotFound", http_status=400)
-    with DAG(_dag_id(), **dag_kwargs()) as dag:
+    with DAG(new_dag_id("sensor"), **dag_kwargs()) as dag:
         wait = FlowStatusSensor(task_id="wait", flow_id=flow_id, poke_interval=0.1, timeout=60)
         missing = FlowStatusSensor(
             task_id="missing",

@@ -74,22 +74,6 @@ def test_stop_closes_idle_keep_alive_connections() -> None:
         pass
 
 
-def test_lifecycle_rules() -> None:
-    emu = CamsEmulator(AK, SK)
-    assert not emu.running
-    with pytest.raises(RuntimeError, match="start"):
-        _ = emu.port
-    with emu:
-        assert emu.running
-        first_port = emu.port
-        assert (emu.endpoint, emu.url) == (f"127.0.0.1:{first_port}", f"http://127.0.0.1:{first_port}")
-        with pytest.raises(RuntimeError, match="already running"):
-            emu.start()
-    emu.stop()  # idempotent
-    with emu:  # restartable, on the same port once bound
-        assert emu.port == first_port
-
-
 def test_ipv6_loopback() -> None:
     if not socket.has_ipv6:
         pytest.skip("no IPv6")
@@ -104,24 +88,6 @@ def test_ipv6_loopback() -> None:
         conn.close()
     finally:
         emu.stop()
-
-
-def test_connection_uri_json(emu: CamsEmulator) -> None:
-    conn = json.loads(emu.connection_uri_json())
-    assert conn == {
-        "conn_type": "cams",
-        "login": AK,
-        "password": SK,
-        "extra": {"region_id": "ap-southeast-1", "endpoint": emu.endpoint, "protocol": "http"},
-    }
-    overridden = emu.connection_uri_json({"read_timeout": 2, "protocol": "HTTP"}, cust_space_id="cams-1")
-    assert json.loads(overridden)["extra"] == {
-        "region_id": "ap-southeast-1",
-        "endpoint": emu.endpoint,
-        "protocol": "HTTP",
-        "cust_space_id": "cams-1",
-        "read_timeout": 2,
-    }
 
 
 def test_received_at_is_taken_on_arrival(free_emu: CamsEmulator) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,23 +19,11 @@ from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 
 from airflow_provider_cams.testing import ASSUMED_ERROR_CODES, CamsEmulator
 from airflow_provider_cams.testing.assets import MAX_JSON_BYTES
-from airflow_provider_cams.testing.cli import build_parser
 from airflow_provider_cams.testing.control import handle_control
 from airflow_provider_cams.testing.server import WireRequest
-from tests.emulator.helpers import AK, SK, cams_client
+from tests.emulator.helpers import AK, SK, cams_client, plain_http
 
 FLOW_JSON = {"version": "7.3", "data_api_version": "3.0", "routing_model": {}, "screens": [{"id": "A"}]}
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def http(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, bytes, str]:
-    """(status, raw body, content type) of one plain HTTP request."""
-    request = urllib.request.Request(url, data=data, method=method)
-    try:
-        with _OPENER.open(request, timeout=10) as response:
-            return response.status, response.read(), response.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(), exc.headers.get("Content-Type", "")
 
 
 def attach(client: CamsClient, flow_id: str, url: str) -> str:
@@ -79,12 +65,12 @@ def test_attach_downloads_keeps_bytes_and_reports_versions(
 
     asset = client.get_flow_jsonassest(m.GetFlowJSONAssestRequest(flow_id=flow_id)).body.data
     assert asset.file_path == f"{free_emu.url}/_emulator/flows/{flow_id}/json"
-    assert http(asset.file_path)[:2] == (200, raw)  # exactly the stored bytes
+    assert plain_http(asset.file_path)[:2] == (200, raw)  # exactly the stored bytes
 
     # The emulator keeps its copy: the source going away or changing does not touch the flow.
     assert free_emu.unhost_json(url)
-    assert http(url)[0] == 404
-    assert http(asset.file_path)[:2] == (200, raw)
+    assert plain_http(url)[0] == 404
+    assert plain_http(asset.file_path)[:2] == (200, raw)
     snapshot = free_emu.flows()[flow_id]
     assert (snapshot["FilePath"], snapshot["JsonUrl"], snapshot["JsonSize"]) == (
         url,
@@ -303,12 +289,12 @@ def test_publish_without_json_is_refused(free_emu: CamsEmulator, client: CamsCli
 
 def test_require_flow_json_can_be_turned_off(client: CamsClient, free_emu: CamsEmulator) -> None:
     base = f"{free_emu.url}/_emulator"
-    assert http(f"{base}/require-flow-json", "POST", b'{"require_flow_json": false}')[0] == 200
+    assert plain_http(f"{base}/require-flow-json", "POST", b'{"require_flow_json": false}')[0] == 200
     assert free_emu.require_flow_json is False
     flow_id = free_emu.add_flow("f", ["OTHER"])
     client.publish_flow(m.PublishFlowRequest(flow_id=flow_id))
     assert status_of(client, flow_id) == "PUBLISHED"
-    assert http(f"{base}/require-flow-json", "POST", b'{"require_flow_json": "no"}')[0] == 400
+    assert plain_http(f"{base}/require-flow-json", "POST", b'{"require_flow_json": "no"}')[0] == 400
 
 
 # --------------------------------------------------------------------------- updating a published flow
@@ -352,10 +338,12 @@ def test_published_update_switches(free_emu: CamsEmulator) -> None:
     with pytest.raises(ValueError):
         free_emu.set_published_update("revert")
     base = f"{free_emu.url}/_emulator"
-    assert http(f"{base}/published-update", "POST", b'{"published_update": "revert_to_draft"}')[0] == 200
+    assert (
+        plain_http(f"{base}/published-update", "POST", b'{"published_update": "revert_to_draft"}')[0] == 200
+    )
     assert free_emu.published_update == "revert_to_draft"
-    assert json.loads(http(f"{base}/health")[1])["published_update"] == "revert_to_draft"
-    status, body, _ = http(f"{base}/published-update", "POST", b'{"published_update": "maybe"}')
+    assert json.loads(plain_http(f"{base}/health")[1])["published_update"] == "revert_to_draft"
+    status, body, _ = plain_http(f"{base}/published-update", "POST", b'{"published_update": "maybe"}')
     assert status == 400 and b"published_update must be one of" in body
     assert free_emu.published_update == "revert_to_draft"
 
@@ -412,16 +400,16 @@ def test_set_flow_status_over_control_and_its_errors(free_emu: CamsEmulator, cli
     flow_id = free_emu.add_flow("f", ["OTHER"], status="PUBLISHED", json=FLOW_JSON)
     base = f"{free_emu.url}/_emulator/flows"
     body = json.dumps({"status": "BLOCKED", "reason": "endpoint unavailable"}).encode()
-    assert http(f"{base}/{flow_id}/status", "POST", body)[:2] == (200, b'{"ok":true}')
+    assert plain_http(f"{base}/{flow_id}/status", "POST", body)[:2] == (200, b'{"ok":true}')
     assert status_of(client, flow_id) == "BLOCKED"
-    assert http(f"{base}/{flow_id}/status", "POST", b'{"status": "PUBLISHED"}')[0] == 200
+    assert plain_http(f"{base}/{flow_id}/status", "POST", b'{"status": "PUBLISHED"}')[0] == 200
     assert (free_emu.flows()[flow_id]["Status"], free_emu.flows()[flow_id]["StatusReason"]) == (
         "PUBLISHED",
         None,
     )
-    assert http(f"{base}/404404404404404/status", "POST", b'{"status": "BLOCKED"}')[0] == 404
-    assert http(f"{base}/{flow_id}/status", "POST", b'{"status": "LIVE"}')[0] == 400
-    assert http(f"{base}/{flow_id}/status", "POST", b'{"reason": "x"}')[0] == 400
+    assert plain_http(f"{base}/404404404404404/status", "POST", b'{"status": "BLOCKED"}')[0] == 404
+    assert plain_http(f"{base}/{flow_id}/status", "POST", b'{"status": "LIVE"}')[0] == 400
+    assert plain_http(f"{base}/{flow_id}/status", "POST", b'{"reason": "x"}')[0] == 400
     with pytest.raises(KeyError):
         free_emu.set_flow_status("404404404404404", "BLOCKED")
     with pytest.raises(ValueError, match="THROTTLED, BLOCKED"):
@@ -452,7 +440,7 @@ def test_seed_flow_with_json(free_emu: CamsEmulator, client: CamsClient) -> None
     assert json.loads(free_emu.flow_json(as_dict) or b"") == FLOW_JSON
     assert free_emu.flows()[as_dict]["FilePath"] is None  # seeded: downloaded from nowhere
     asset = client.get_flow_jsonassest(m.GetFlowJSONAssestRequest(flow_id=as_dict)).body.data
-    assert http(asset.file_path)[1] == free_emu.flow_json(as_dict)
+    assert plain_http(asset.file_path)[1] == free_emu.flow_json(as_dict)
     client.publish_flow(m.PublishFlowRequest(flow_id=as_dict))
     with pytest.raises(ValueError, match="screens"):
         free_emu.add_flow("bad", ["OTHER"], json={"version": "7.3"})
@@ -464,38 +452,38 @@ def test_seed_flow_with_json(free_emu: CamsEmulator, client: CamsClient) -> None
 
 def test_seed_over_control_with_json(free_emu: CamsEmulator) -> None:
     body = json.dumps({"name": "s", "categories": ["OTHER"], "json": FLOW_JSON}).encode()
-    status, raw, _ = http(f"{free_emu.url}/_emulator/flows", "POST", body)
+    status, raw, _ = plain_http(f"{free_emu.url}/_emulator/flows", "POST", body)
     flow_id = json.loads(raw)["FlowId"]
     assert status == 200 and free_emu.flows()[flow_id]["JSONVersion"] == "7.3"
     bad = json.dumps({"name": "s", "categories": ["OTHER"], "json": {"screens": []}}).encode()
-    assert http(f"{free_emu.url}/_emulator/flows", "POST", bad)[0] == 400
+    assert plain_http(f"{free_emu.url}/_emulator/flows", "POST", bad)[0] == 400
 
 
 # --------------------------------------------------------------------------- hosting over HTTP
 def test_asset_control_endpoints(free_emu: CamsEmulator) -> None:
     base = f"{free_emu.url}/_emulator/assets"
     raw = b'{"version": "7.3", "screens": [{"id": "A"}]}  '
-    status, body, _ = http(f"{base}/signup.json", "PUT", raw)
+    status, body, _ = plain_http(f"{base}/signup.json", "PUT", raw)
     assert (status, json.loads(body)) == (200, {"name": "signup.json", "url": f"{base}/signup.json"})
-    assert http(f"{base}/signup.json") == (200, raw, "application/json")
+    assert plain_http(f"{base}/signup.json") == (200, raw, "application/json")
     assert free_emu.hosted_json("signup.json") == raw
-    status, body, _ = http(base, "POST", b"not even json")
+    status, body, _ = plain_http(base, "POST", b"not even json")
     generated = json.loads(body)
     assert status == 200 and generated["name"].endswith(".json")
-    assert http(generated["url"])[1] == b"not even json"
+    assert plain_http(generated["url"])[1] == b"not even json"
 
     flow_id = free_emu.add_flow("f", ["OTHER"])
     assert attach(cams_client(free_emu), flow_id, f"{base}/signup.json") == "OK"
-    assert http(f"{free_emu.url}/_emulator/flows/{flow_id}/json")[1] == raw
-    assert http(f"{free_emu.url}/_emulator/flows/{free_emu.add_flow('n', ['OTHER'])}/json")[0] == 404
-    assert http(f"{free_emu.url}/_emulator/flows/404404404404404/json")[0] == 404
+    assert plain_http(f"{free_emu.url}/_emulator/flows/{flow_id}/json")[1] == raw
+    assert plain_http(f"{free_emu.url}/_emulator/flows/{free_emu.add_flow('n', ['OTHER'])}/json")[0] == 404
+    assert plain_http(f"{free_emu.url}/_emulator/flows/404404404404404/json")[0] == 404
 
-    assert http(f"{base}/signup.json", "DELETE")[0] == 200
-    assert http(f"{base}/signup.json")[0] == 404
-    assert http(f"{base}/signup.json", "DELETE")[0] == 404
-    assert http(f"{base}/..hidden", "PUT", b"{}")[0] == 400
-    assert http(f"{base}/a..b", "PUT", b"{}")[0] == 400
-    assert http(f"{base}/a/b", "PUT", b"{}")[0] == 404
+    assert plain_http(f"{base}/signup.json", "DELETE")[0] == 200
+    assert plain_http(f"{base}/signup.json")[0] == 404
+    assert plain_http(f"{base}/signup.json", "DELETE")[0] == 404
+    assert plain_http(f"{base}/..hidden", "PUT", b"{}")[0] == 400
+    assert plain_http(f"{base}/a..b", "PUT", b"{}")[0] == 400
+    assert plain_http(f"{base}/a/b", "PUT", b"{}")[0] == 404
     with pytest.raises(ValueError, match="asset name"):
         free_emu.host_json("{}", name="../etc/passwd")
     with pytest.raises(TypeError):
@@ -503,7 +491,7 @@ def test_asset_control_endpoints(free_emu: CamsEmulator) -> None:
 
     free_emu.host_json(FLOW_JSON, name="kept.json")
     free_emu.reset()
-    assert http(f"{base}/kept.json")[0] == 404 and free_emu.published_update == "reject"
+    assert plain_http(f"{base}/kept.json")[0] == 404 and free_emu.published_update == "reject"
 
 
 def test_asset_endpoints_answer_loopback_clients_only(emu: CamsEmulator) -> None:
@@ -520,46 +508,10 @@ def test_asset_endpoints_answer_loopback_clients_only(emu: CamsEmulator) -> None
     assert emu.hosted_json("evil.json") is None and emu.flows()[flow_id]["Status"] == "DRAFT"
 
 
-def test_host_json_before_start_gives_a_path_then_a_url() -> None:
-    emu = CamsEmulator(AK, SK)
-    assert emu.host_json(FLOW_JSON, name="early.json") == "/_emulator/assets/early.json"
-    with emu:
-        assert emu.asset_url("early.json") == f"{emu.url}/_emulator/assets/early.json"
-        assert http(emu.asset_url("early.json"))[0] == 200
-
-
 # --------------------------------------------------------------------------- CLI and docs of the codes
-def test_cli_flags() -> None:
-    defaults = build_parser().parse_args([])
-    assert (defaults.require_flow_json, defaults.published_update, defaults.json_fetch_timeout) == (
-        True,
-        None,  # the dialect's (guess: reject)
-        5.0,
-    )
-    assert (defaults.dialect, defaults.dialect_switch) == ("guess", [])
-    args = build_parser().parse_args(
-        ["--no-require-flow-json", "--published-update", "revert_to_draft", "--json-fetch-timeout", "2"]
-    )
-    assert (args.require_flow_json, args.published_update, args.json_fetch_timeout) == (
-        False,
-        "revert_to_draft",
-        2.0,
-    )
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["--published-update", "accept"])
 
 
 def test_new_codes_are_marked_assumed() -> None:
     for code in ("Flow.JsonAssetUnreachable", "Flow.JsonAssetInvalid", "Flow.JSONNotFound"):
         assert code in ASSUMED_ERROR_CODES
     assert "FilePath" in ASSUMED_ERROR_CODES["InvalidParameter"][2]
-
-
-def test_seed_flow_is_a_deprecated_alias_of_add_flow() -> None:
-    emu = CamsEmulator()  # not started: seeding is in-process only
-    with pytest.warns(DeprecationWarning, match="add_flow"):
-        old = emu.seed_flow("old", ["OTHER"], "PUBLISHED", FLOW_JSON, "cams-x")
-    new = emu.add_flow("new", ["OTHER"], "PUBLISHED", json=FLOW_JSON, cust_space_id="cams-x")
-    same = ("Status", "CustSpaceId", "JSONVersion", "Categories")
-    assert {k: emu.flows()[old].get(k) for k in same} == {k: emu.flows()[new].get(k) for k in same}
-    assert emu.flow_json(old) == emu.flow_json(new) is not None

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from airflow_provider_cams.flowjson import (
     MAX_FLOW_JSON_BYTES,
-    FlowJsonError,
     FlowJsonInvalid,
     check_flow_json,
     endpoint_consistency,
     validate_flow_json,
 )
-from airflow_provider_cams.flowjson.schema import load_schema
 from tests.provider.flowjson.conftest import base_flow, dump, endpoint_flow
 
 REPO = Path(__file__).resolve().parents[3]
@@ -123,12 +120,6 @@ def test_check_flow_json_returns_the_flow_or_raises_with_every_error() -> None:
     assert 'missing required property "version"' in message and "terminal" in message
 
 
-def test_error_format_is_file_line_col_pointer_message() -> None:
-    error = FlowJsonError("/screens/0/id", 7, 13, "bad id", "screen-id")
-    assert error.format("flows/a.json") == "flows/a.json:7:13: /screens/0/id: bad id"
-    assert FlowJsonError("", 1, 1, "x", "json-syntax").format("f") == "f:1:1: /: x"
-
-
 def test_size_limit_of_10_mb() -> None:
     flow = base_flow()
     flow["screens"][1]["data"]["greeting"]["__example__"] = "x" * MAX_FLOW_JSON_BYTES
@@ -172,14 +163,6 @@ def test_endpoint_consistency(flow_has_endpoint: bool, uri: str | None, expected
     assert all(e.rule == "endpoint" and "endpoint URI" in e.message for e in errors)
 
 
-def test_schema_is_package_data_and_a_valid_2020_12_schema() -> None:
-    from jsonschema import Draft202012Validator
-
-    schema = load_schema()
-    Draft202012Validator.check_schema(schema)
-    assert schema["required"] == ["version", "screens"]
-
-
 def test_no_airflow_or_alibaba_import() -> None:
     import subprocess
     import sys
@@ -193,15 +176,17 @@ def test_no_airflow_or_alibaba_import() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_a_large_valid_flow_is_fast_enough() -> None:
-    """Loose bound only (shared CI machines); benchmarks/validate_flow.py gives the real numbers."""
+def test_a_large_valid_flow_takes_the_fast_path() -> None:
+    """What keeps a 1 MB flow fast: the compiled check accepts it, so jsonschema never walks it. Checked as
+    that fact, not as a time (benchmarks/validate_flow.py measures the speed)."""
     import sys
+
+    from airflow_provider_cams.flowjson.schema import fast_check
 
     sys.path.insert(0, str(REPO / "benchmarks"))
     from validate_flow import build_flow  # type: ignore[import-not-found]
 
     text = build_flow(1_000_000)
     assert validate_flow_json(text) == []
-    start = time.perf_counter()
-    validate_flow_json(text)
-    assert time.perf_counter() - start < 2.0
+    quick = fast_check()
+    assert quick is not None and quick(json.loads(text))

@@ -181,11 +181,6 @@ def test_window_for_rejects_non_positive() -> None:
         window_for(0)
 
 
-def test_max_in_window_is_half_open() -> None:
-    assert max_in_window([0.0, 0.5, 1.0, 1.4], 1.0) == 3
-    assert max_in_window([], 1.0) == 0
-
-
 # --------------------------------------------------------------------------- each API at its own limit
 def _create_burst(emu: CamsEmulator, n: int) -> list[str]:
     """n sequential CreateFlow calls (another API than ListFlow); the Code each ended with."""
