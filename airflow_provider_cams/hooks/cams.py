@@ -39,6 +39,7 @@ from airflow_provider_cams.hooks.transport import (
 )
 from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
 from airflow_provider_cams.utils.rate import CallPacer, Pacer
+from airflow_provider_cams.utils.rate_store import StorePacer, store_pacer
 from airflow_provider_cams.utils.validation import (
     check_categories,
     check_id,
@@ -149,9 +150,14 @@ class CamsHook(BaseHook):
             raise RuntimeError("the hook has already sent calls with its pacer")
         self._pacer = pacer
 
-    def pool_pacer(self) -> CallPacer:
-        """The pacer of a task in the account's pool: each API at its own limit (or one shared budget)."""
+    def pool_pacer(self) -> CallPacer | StorePacer:
+        """The pacer of a task in the account's pool: each API at its own limit (or one shared budget);
+        with a ``rate_store``, the account's one budget shared by every process (pool or not)."""
         s = self.settings
+        if s.rate_store and s.pacing:
+            budget, timeout = s.rate_budget, s.connect_timeout + s.read_timeout
+            self.log.info("Pacing account %r's CAMS calls by its rate store: %s.", s.pool, budget.describe())
+            return store_pacer(s.rate_store, s.pool, budget, timeout=timeout)
         if self.pool is None or not s.pacing:
             if self.pool is not None:
                 self.log.warning(
