@@ -66,7 +66,8 @@ class CamsHook(BaseHook):
     :param retry_budget: seconds after which a call stops retrying.
     :param pool: the Airflow pool the calling task runs in. When given, calls are paced so that the
         account's pool guarantees its rate limit (see :mod:`airflow_provider_cams.utils.rate`); operators pass
-        their own. Without it nothing is paced.
+        their own. Without it nothing is paced, unless the connection names a ``rate_store`` (then every
+        call of the account is paced through it).
     :param pool_slots: the pool slots the calling task holds (its share of the account's rate).
     :param pacer: an explicit pacer, instead of the one derived from ``pool``.
     """
