@@ -88,7 +88,8 @@ class CamsPollingTrigger(BaseTrigger):
         except CamsError as exc:
             yield TriggerEvent({**base, "status": "error", "message": str(exc)})
             return
-        hook.pacer = hook.pool_pacer() if settings.rate_store else CallPacer(self.min_interval)
+        store = settings.rate_store and settings.pacing
+        hook.pacer = hook.pool_pacer() if store else CallPacer(self.min_interval)
         while self.end_time is None or time.time() + interval <= self.end_time:
             await asyncio.sleep(interval)
             try:
