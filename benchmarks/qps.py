@@ -1,12 +1,13 @@
 """Publish N flows through a real Airflow scheduler against the emulator, for each strategy.
 
 Strategies: mapped PublishFlowOperator tasks with the operator's defaults on workers (``mapped``), the
-same started in the triggerer (``triggerer``: connection ``cams_trig``, the same account with 4 of its
-5 slots kept for the triggerer), one PublishFlowsOperator holding the whole pool (``batch``), five
-mapped one-slot PublishFlowsOperator chunks (``batch_chunks``), the naive baseline with pacing off
-(``pool_only``), and one Flow JSON deployed to 100 sub-customers by mapped DeployFlowOperator tasks
-(``deploy``, then ``deploy_rerun``: the same again, unchanged), and the same by one DeployFlowsOperator
-holding the whole pool (``deploy_batch``, ``deploy_batch_rerun``).
+same started in the triggerer (``triggerer``: connection ``cams_trig``, the same account with 4 of its 5
+slots kept for the triggerer; ``triggerer_store``: connection ``cams_store``, the same account with a
+file ``rate_store``, all 5 slots shared with the workers), one PublishFlowsOperator holding the whole
+pool (``batch``), five mapped one-slot PublishFlowsOperator chunks (``batch_chunks``), the naive
+baseline with pacing off (``pool_only``), and one Flow JSON deployed to 100 sub-customers by mapped
+DeployFlowOperator tasks (``deploy``, then ``deploy_rerun``: the same again, unchanged), and the same by
+one DeployFlowsOperator holding the whole pool (``deploy_batch``, ``deploy_batch_rerun``).
 
 Per strategy, in one run: wall time from the first CAMS task start to the last CAMS task end, divided
 by the floor (the most loaded API's calls over its own limit); each API's calls per second over that
@@ -44,6 +45,7 @@ from tests.harness.object_store import LocalS3  # noqa: E402
 STRATEGIES = {
     "mapped": "qps_mapped",
     "triggerer": "qps_triggerer",
+    "triggerer_store": "qps_triggerer_store",
     "batch": "qps_batch",
     "batch_chunks": "qps_batch_chunks",
     "pool_only": "qps_pool_only",
@@ -52,10 +54,11 @@ STRATEGIES = {
     "deploy_batch": "qps_deploy_batch",
     "deploy_batch_rerun": "qps_deploy_batch",
 }
-DEFAULT_STRATEGIES = ["mapped", "triggerer", "batch", "deploy", "deploy_batch"]
+DEFAULT_STRATEGIES = ["mapped", "triggerer", "triggerer_store", "batch", "deploy", "deploy_batch"]
 LABELS = {
     "mapped": "mapped PublishFlowOperator (defaults)",
     "triggerer": "mapped PublishFlowOperator, in the triggerer",
+    "triggerer_store": "  the same, rate_store (file): all 5 slots",
     "batch": "PublishFlowsOperator, pool_slots=5",
     "batch_chunks": "5 PublishFlowsOperator chunks, 1 slot each",
     "pool_only": "pool alone, no pacing (baseline)",
@@ -184,10 +187,13 @@ def main() -> int:
             base = json.loads(emu.connection_uri_json())
             unpaced = {**base, "extra": {**base["extra"], "pool": "cams_default", "pacing": False}}
             trig = {**base, "extra": {**base["extra"], "pool": "cams_trig", "triggerer_slots": 4}}
+            rate_store = f"file://{home / 'rate-store'}"
+            store = {**base, "extra": {**base["extra"], "pool": "cams_store", "rate_store": rate_store}}
             env = {
                 "AIRFLOW_CONN_CAMS_DEFAULT": json.dumps(base),
                 "AIRFLOW_CONN_CAMS_UNPACED": json.dumps(unpaced),
                 "AIRFLOW_CONN_CAMS_TRIG": json.dumps(trig),
+                "AIRFLOW_CONN_CAMS_STORE": json.dumps(store),
                 "AIRFLOW_CONN_FLOW_STORE": s3.connection_json(),
             }
             s3.create_bucket("bench-flows")
@@ -196,7 +202,7 @@ def main() -> int:
             ) as stack:
                 stack.start()
                 cams_pool = Path(sys.executable).with_name("cams-pool")
-                for conn_id in ("cams_default", "cams_trig"):
+                for conn_id in ("cams_default", "cams_trig", "cams_store"):
                     subprocess.run(
                         [str(cams_pool), "--conn-id", conn_id], env=stack.env, check=True, capture_output=True
                     )

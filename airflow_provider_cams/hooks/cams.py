@@ -39,6 +39,7 @@ from airflow_provider_cams.hooks.transport import (
 )
 from airflow_provider_cams.utils.connection_form import DEFAULT_CONN_ID
 from airflow_provider_cams.utils.rate import CallPacer, Pacer
+from airflow_provider_cams.utils.rate_store import StorePacer, store_pacer
 from airflow_provider_cams.utils.validation import (
     check_categories,
     check_id,
@@ -65,7 +66,8 @@ class CamsHook(BaseHook):
     :param retry_budget: seconds after which a call stops retrying.
     :param pool: the Airflow pool the calling task runs in. When given, calls are paced so that the
         account's pool guarantees its rate limit (see :mod:`airflow_provider_cams.utils.rate`); operators pass
-        their own. Without it nothing is paced.
+        their own. Without it nothing is paced, unless the connection names a ``rate_store`` (then every
+        call of the account is paced through it).
     :param pool_slots: the pool slots the calling task holds (its share of the account's rate).
     :param pacer: an explicit pacer, instead of the one derived from ``pool``.
     """
@@ -149,9 +151,14 @@ class CamsHook(BaseHook):
             raise RuntimeError("the hook has already sent calls with its pacer")
         self._pacer = pacer
 
-    def pool_pacer(self) -> CallPacer:
-        """The pacer of a task in the account's pool: each API at its own limit (or one shared budget)."""
+    def pool_pacer(self) -> CallPacer | StorePacer:
+        """The pacer of a task in the account's pool: each API at its own limit (or one shared budget);
+        with a ``rate_store``, the account's one budget shared by every process (pool or not)."""
         s = self.settings
+        if s.rate_store and s.pacing:
+            budget, timeout = s.rate_budget, s.connect_timeout + s.read_timeout
+            self.log.info("Pacing account %r's CAMS calls by its rate store: %s.", s.pool, budget.describe())
+            return store_pacer(s.rate_store, s.pool, budget, timeout=timeout)
         if self.pool is None or not s.pacing:
             if self.pool is not None:
                 self.log.warning(

@@ -23,6 +23,7 @@ from airflow_provider_cams.utils.connection_form import (
     MAX_TIMEOUT,
 )
 from airflow_provider_cams.utils.rate import DEFAULT_RATE_LIMIT, RateBudget
+from airflow_provider_cams.utils.rate_store import check_store_url
 from airflow_provider_cams.vendor.limits import API_LIMITS, account_limits
 
 # Alibaba Cloud public region ids. CAMS documents only ap-southeast-1; the SDK derives
@@ -79,6 +80,7 @@ class CamsConnectionSettings:
     rate_limits: Mapping[str, float] = field(default_factory=dict)
     rate_shared: bool = False
     triggerer_slots: int = 0
+    rate_store: str | None = field(default=None, repr=False)  # a redis URL may hold a password
     pool: str = "cams_default"
     pacing: bool = True
     allow_insecure_http: bool = False
@@ -194,10 +196,17 @@ class CamsConnectionSettings:
             rate_limits=_limits(extra, "rate_limits", where),
             rate_shared=_bool(extra, "rate_shared", False, where),
             triggerer_slots=_whole(extra, "triggerer_slots", where),
+            rate_store=_store(extra, where),
             pool=_opt_str(extra, "pool", where) or conn_id,
             pacing=_bool(extra, "pacing", True, where),
             allow_insecure_http=allow_insecure,
         )
+        if settings.rate_store and settings.triggerer_slots:
+            raise CamsConfigError(
+                f"{where}: extra 'triggerer_slots' cannot be combined with 'rate_store': with a store the "
+                "triggerer and the workers share all of the account's slots. Drop triggerer_slots (and run "
+                "cams-pool again so the pool gets every slot)."
+            )
         try:
             settings.rate_budget  # noqa: B018 - the limits must make a budget (triggerer_slots < slots)
         except ValueError as exc:
@@ -286,6 +295,17 @@ def _limits(extra: dict[str, Any], key: str, where: str) -> dict[str, float]:
             )
         limits[name] = _number(raw, name, 0.0, 1, 10_000, unit, f"{where}, extra {key!r}")
     return limits
+
+
+def _store(extra: dict[str, Any], where: str) -> str | None:
+    """The ``rate_store`` URL, checked (its password, if any, is never echoed)."""
+    url = _opt_str(extra, "rate_store", where)
+    if url is None:
+        return None
+    try:
+        return check_store_url(url)
+    except ValueError as exc:
+        raise CamsConfigError(f"{where}: extra {exc}.") from None
 
 
 def _whole(extra: dict[str, Any], key: str, where: str) -> int:

@@ -171,8 +171,10 @@ class Transport:
         async for attempt in AsyncRetrying(**self._retry_kwargs(exchange, max_attempts)):
             with attempt:
                 request = self._request(exchange)
-                waited = self.pacer.wait_time(action)
-                await asyncio.sleep(waited)
+                waited = 0.0
+                while (delay := self.pacer.wait_time(action)) > 0:  # 0: may send (a store pacer: slot taken)
+                    await asyncio.sleep(delay)
+                    waited += delay
                 self.counters.record_wait(action, waited)
                 with self._sending(exchange):
                     return check_response(action, await self._client().call_api_async(*request))

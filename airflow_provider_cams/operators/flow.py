@@ -127,7 +127,7 @@ class PublishFlowOperator(FlowOperator):
         it. ``True``: always (two calls per flow; a re-run then sends no PublishFlow at all).
         ``False``: never, not even on retries.
     :param start_from_trigger: start in the triggerer, without a worker (Airflow >= 3.3, and
-        ``triggerer_slots`` on the connection: :doc:`/rate_limit`); otherwise the task runs on a worker
+        ``rate_store`` or ``triggerer_slots`` on the connection: :doc:`/rate_limit`); otherwise on a worker
         as usual. Mapped: ``.partial(start_from_trigger=True)``.
     """
 

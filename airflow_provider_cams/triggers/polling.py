@@ -80,9 +80,16 @@ class CamsPollingTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_cams.hooks.cams import CamsHook  # in the triggerer, when it runs
 
-        hook = CamsHook(self.cams_conn_id, pacer=CallPacer(self.min_interval), **self.hook_params)
+        hook = CamsHook(self.cams_conn_id, **self.hook_params)
         interval = max(self.poll_interval, self.min_interval)
         base = self.event_base()
+        try:  # with a rate_store, polls draw from the account's one budget like every other call
+            settings = await hook.asettings()
+        except CamsError as exc:
+            yield TriggerEvent({**base, "status": "error", "message": str(exc)})
+            return
+        store = settings.rate_store and settings.pacing
+        hook.pacer = hook.pool_pacer() if store else CallPacer(self.min_interval)
         while self.end_time is None or time.time() + interval <= self.end_time:
             await asyncio.sleep(interval)
             try:

@@ -3,16 +3,19 @@
 Airflow (>= 3.3 here, ``utils/compat.py``) can start a deferrable task directly in
 the triggerer (``start_from_trigger``): the scheduler defers it from ``DagRun.schedule_tis``, so it pays
 no worker process start, but it also never passes the scheduler's pool check. Its calls are therefore
-paced by the account's ``triggerer_slots`` (connection extra), shared by every trigger of the account in
-this triggerer (:func:`airflow_provider_cams.utils.rate.triggerer_pacer`), while the pool keeps the
-other slots: no API goes above its own limit.
+paced by the account's ``rate_store`` (connection extra: the account's one budget, every slot shared
+with the workers, :mod:`airflow_provider_cams.utils.rate_store`), or else by its ``triggerer_slots``,
+shared by every trigger of the account in this triggerer
+(:func:`airflow_provider_cams.utils.rate.triggerer_pacer`) while the pool keeps the other slots: no API
+goes above its own limit.
 
 The trigger publishes through the hook's own ``publish_flow`` (the same idempotency: one PublishFlow on
 a first try, GetFlow first on a retry, a refusal explained by GetFlow), in a thread, and ends the task
-itself with its XComs (``TaskSuccessEvent``). Whenever it cannot finish the task cleanly (no
-``triggerer_slots`` on the connection, arguments it cannot resolve here, any error) it hands the task to
-a worker instead (a plain event: the operator's ``execute_complete`` runs the usual path, reading the
-flow first if a PublishFlow may have been sent), so nothing is lost and nothing is published twice.
+itself with its XComs (``TaskSuccessEvent``). Whenever it cannot finish the task cleanly (neither
+``rate_store`` nor ``triggerer_slots`` on the connection, arguments it cannot resolve here, any error)
+it hands the task to a worker instead (a plain event: the operator's ``execute_complete`` runs the
+usual path, reading the flow first if a PublishFlow may have been sent), so nothing is lost and nothing
+is published twice.
 """
 
 from __future__ import annotations
@@ -113,10 +116,13 @@ class PublishFlowTrigger(BaseTrigger):
         if args is None:
             return _resume("this mapped task's arguments cannot be read in the triggerer")
         hook = CamsHook(args["cams_conn_id"], **(args["hook_params"] or {}))
-        budget = hook.settings.rate_budget
-        if budget.triggerer_slots == 0:
-            return _resume(f"connection {hook.cams_conn_id!r} keeps no triggerer_slots")
-        hook.pacer = triggerer_pacer(hook.settings.pool, budget)
+        settings = hook.settings
+        if settings.rate_store:  # the account's whole budget, shared with its workers
+            hook.pacer = hook.pool_pacer()
+        elif settings.rate_budget.triggerer_slots:
+            hook.pacer = triggerer_pacer(settings.pool, settings.rate_budget)
+        else:
+            return _resume(f"connection {hook.cams_conn_id!r} has neither a rate_store nor triggerer_slots")
         ref = hook.flow_ref(args["flow_id"], args["cust_space_id"])
         ti: Any = self.task_instance  # the triggerer's RuntimeTaskInstance (with .task) on 3.3
         check_first = args["check_first"] if args["check_first"] is not None else ti.try_number > 1

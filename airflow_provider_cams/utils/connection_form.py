@@ -94,6 +94,13 @@ CONNECTION_FIELDS: dict[str, ConnField] = {
         type="integer",
         default=0,
     ),
+    "rate_store": ConnField(
+        "Shared rate store",
+        "Where every worker and the triggerer draw the account's one rate budget from: "
+        "file:///a/directory (all on one machine) or redis://host:port/db (several machines). Tasks "
+        "started in the triggerer then get the account's full rate. Default: none (per-process pacing "
+        "in the pool).",
+    ),
     "pool": ConnField(
         "Pool",
         "The Airflow pool of this account (default: the connection id). Run every CAMS task of the "

@@ -25,6 +25,11 @@ executors, with no clock shared between machines (every rule is a duration on on
 events in causal order). With one shared budget (``shared``: all APIs count as one, limit ``R``) the
 same argument runs with one API: ``N = floor(R)``, ``c = 1``.
 
+With a ``rate_store`` on the connection the account's slots live in one store that every process
+draws from instead (:mod:`airflow_provider_cams.utils.rate_store`: the same virtual slots as
+:class:`SharedSlotsPacer`, shared across processes, with its own proof); the pool then only caps
+concurrency.
+
 Counting from the return, not the start, of a call is what makes this hold at the server: the SDK's
 first call in a process spends a good part of a second on the client before it sends anything.
 Waiting from the process start, not from the call, lets the task's own start-up time count towards the

@@ -34,6 +34,11 @@ with DAG("qps_triggerer", **ARGS):  # started in the triggerer: connection cams_
         task_id="publish", pool="cams_trig", cams_conn_id="cams_trig", start_from_trigger=True
     ).expand(flow_id=flow_ids())
 
+with DAG("qps_triggerer_store", **ARGS):  # the same with a rate store: all 5 slots, shared with workers
+    PublishFlowOperator.partial(
+        task_id="publish", pool="cams_store", cams_conn_id="cams_store", start_from_trigger=True
+    ).expand(flow_id=flow_ids())
+
 with DAG("qps_pool_only", **ARGS):
     PublishFlowOperator.partial(task_id="publish", pool=POOL, cams_conn_id="cams_unpaced", retries=5).expand(
         flow_id=flow_ids()

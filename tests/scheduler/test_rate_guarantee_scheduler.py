@@ -19,11 +19,13 @@ import sys
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from airflow_provider_cams.testing import CamsEmulator
 from tests.harness.airflow_stack import AirflowStack
+from tests.harness.object_store import LocalS3
 
 pytestmark = [pytest.mark.scheduler, pytest.mark.timeout(900)]
 
@@ -33,15 +35,18 @@ BURST_TASKS = 5  # the pool's slots: cams-pool gives floor(5 calls/s) = 5
 BURST_CALLS = 5  # GetFlow calls per burst task: one before the barrier, four after it
 
 
-def connections(emu: CamsEmulator) -> dict[str, str]:
+def connections(emu: CamsEmulator, store_dir: Path) -> dict[str, str]:
     base = json.loads(emu.connection_uri_json())
     unpaced = {**base, "extra": {**base["extra"], "pool": "cams_default", "pacing": False}}
     # The same account with 4 of its 5 slots kept for tasks started in the triggerer (pool: 1 slot).
     trig = {**base, "extra": {**base["extra"], "pool": "cams_trig", "triggerer_slots": 4}}
+    # The same account with a rate store on this machine: every worker and the triggerer share its slots.
+    store = {**base, "extra": {**base["extra"], "pool": "cams_store", "rate_store": f"file://{store_dir}"}}
     return {
         "AIRFLOW_CONN_CAMS_DEFAULT": json.dumps(base),
         "AIRFLOW_CONN_CAMS_UNPACED": json.dumps(unpaced),
         "AIRFLOW_CONN_CAMS_TRIG": json.dumps(trig),
+        "AIRFLOW_CONN_CAMS_STORE": json.dumps(store),
     }
 
 
@@ -49,6 +54,14 @@ def connections(emu: CamsEmulator) -> dict[str, str]:
 def emulator() -> Iterator[CamsEmulator]:
     with CamsEmulator(access_key_id="proof-ak", access_key_secret="proof-secret-value") as emu:
         yield emu
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[LocalS3]:
+    """Where the batch deploy of ``cams_store_mixed`` hosts its Flow JSON."""
+    with LocalS3() as store:
+        store.create_bucket("flows")
+        yield store
 
 
 @pytest.fixture(
@@ -59,7 +72,10 @@ def emulator() -> Iterator[CamsEmulator]:
     ],
 )
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, emulator: CamsEmulator
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    emulator: CamsEmulator,
+    s3: LocalS3,
 ) -> Iterator[AirflowStack]:
     executor = request.param
     if executor == "CeleryExecutor" and shutil.which("redis-server") is None:
@@ -67,12 +83,13 @@ def stack(
     home = tmp_path_factory.mktemp(f"airflow-{executor}")
     dags = home / "dags"
     shutil.copytree(DAGS, dags, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**connections(emulator, home / "rate-store"), "AIRFLOW_CONN_FLOW_STORE": s3.connection_json()}
     with AirflowStack(
-        home, dags, executor=executor, parallelism=16, with_triggerer=True, extra_env=connections(emulator)
+        home, dags, executor=executor, parallelism=16, with_triggerer=True, extra_env=env
     ) as stack:
         stack.start()
         cams_pool = Path(sys.executable).with_name("cams-pool")
-        for conn_id in ("cams_default", "cams_trig"):
+        for conn_id in ("cams_default", "cams_trig", "cams_store"):
             out = subprocess.run(
                 [str(cams_pool), "--conn-id", conn_id],
                 env=stack.env,
@@ -81,7 +98,9 @@ def stack(
                 timeout=120,
             )
             assert out.returncode == 0, out.stderr
-        for dag_id in ("cams_rate_paced", "cams_burst_paced", "cams_burst_unpaced", "cams_triggerer_mixed"):
+        stack.set_pool("cams_store_deploy", 5, "the store's batch deploy: the store makes the rate")
+        dag_ids = ("cams_rate_paced", "cams_burst_paced", "cams_burst_unpaced", "cams_triggerer_mixed")
+        for dag_id in (*dag_ids, "cams_store_mixed"):
             stack.wait_for_dag(dag_id)
         yield stack
 
@@ -179,6 +198,35 @@ def test_unpaced_pool_alone_breaks_the_limit(stack: AirflowStack, emulator: Cams
 TRIGGER_FLOWS, DEPLOYS = 30, 4
 
 
+def triggerer_flows(emu: CamsEmulator, prefix: str) -> list[str]:
+    return [
+        emu.add_flow(name=f"{prefix} {i}", categories=["OTHER"], with_json=True) for i in range(TRIGGER_FLOWS)
+    ]
+
+
+def check_triggerer_run(
+    stack: AirflowStack, emu: CamsEmulator, dag_id: str, conf: dict[str, Any]
+) -> tuple[str, list[Any], dict[str, int]]:
+    """Run ``dag_id``; it must succeed with nothing throttled, no API above 5 calls in any second, every
+    flow published, each of ``conf["flow_ids"]`` once, by a task started in the triggerer.
+    Returns the run id, those PublishFlow requests and each API's peak."""
+    ids = conf["flow_ids"]
+    run_id = stack.trigger(dag_id, conf=conf)
+    state = stack.wait_for_runs(dag_id, [run_id], timeout=600)[run_id]
+    tis = stack.task_instances(dag_id, run_id)
+    assert state == "success", tis
+    assert [c for c in emu.requests() if c.code == "System.LimitControl"] == []
+    peaks = emu.max_calls_per_api(1.0, include_rejected=True)
+    assert max(peaks.values()) <= 5, peaks
+    publishes = [r for r in emu.requests("PublishFlow") if r.params.get("FlowId") in ids]
+    assert sorted(r.params["FlowId"] for r in publishes) == sorted(ids), "one PublishFlow per flow"
+    assert all(f["Status"] == "PUBLISHED" for f in emu.flows().values())
+    started_in_triggerer = [ti for ti in tis if ti["task_id"] == "publish_in_triggerer"]
+    assert len(started_in_triggerer) == TRIGGER_FLOWS
+    assert all(ti["queued_when"] is None for ti in started_in_triggerer), "no worker ran them"
+    return run_id, publishes, peaks
+
+
 def test_publishing_started_in_the_triggerer_keeps_every_api_within_its_limit(
     stack: AirflowStack, emulator: CamsEmulator
 ) -> None:
@@ -187,28 +235,13 @@ def test_publishing_started_in_the_triggerer_keeps_every_api_within_its_limit(
     calls in any second. The publish rate first to last PublishFlow is printed (``-rP``) and measured
     by ``make bench``; a rate is never asserted (it depends on the machine)."""
     emulator.reset()
-    ids = [
-        emulator.add_flow(name=f"trig {i}", categories=["OTHER"], with_json=True)
-        for i in range(TRIGGER_FLOWS)
-    ]
+    ids = triggerer_flows(emulator, "trig")
     conf = {
         "flow_ids": ids,
         "deploy_names": [f"deployed {i}" for i in range(DEPLOYS)],
         "json_url": emulator.flow_json_url(ids[0]),
     }
-    run_id = stack.trigger("cams_triggerer_mixed", conf=conf)
-    state = stack.wait_for_runs("cams_triggerer_mixed", [run_id], timeout=600)[run_id]
-    tis = stack.task_instances("cams_triggerer_mixed", run_id)
-    assert state == "success", tis
-    assert [c for c in emulator.requests() if c.code == "System.LimitControl"] == []
-    peaks = emulator.max_calls_per_api(1.0, include_rejected=True)
-    assert max(peaks.values()) <= 5, peaks
-    publishes = [r for r in emulator.requests("PublishFlow") if r.params.get("FlowId") in ids]
-    assert sorted(r.params["FlowId"] for r in publishes) == sorted(ids), "one PublishFlow per flow"
-    assert all(f["Status"] == "PUBLISHED" for f in emulator.flows().values())
-    started_in_triggerer = [ti for ti in tis if ti["task_id"] == "publish_in_triggerer"]
-    assert len(started_in_triggerer) == TRIGGER_FLOWS
-    assert all(ti["queued_when"] is None for ti in started_in_triggerer), "no worker ran them"
+    run_id, publishes, peaks = check_triggerer_run(stack, emulator, "cams_triggerer_mixed", conf)
     # The trigger ended each task with the operator's XCom (no worker pushed it).
     xcom_path = (
         f"/api/v2/dags/cams_triggerer_mixed/dagRuns/{urllib.parse.quote(run_id, safe='')}"
@@ -220,3 +253,32 @@ def test_publishing_started_in_the_triggerer_keeps_every_api_within_its_limit(
     span = publishes[-1].received_at - publishes[0].received_at
     rate = (len(publishes) - 1) / span
     print(f"triggerer: {len(publishes)} PublishFlow in {span:.2f} s, {rate:.2f}/s; peaks {peaks}")
+
+
+FLOW_JSON = Path(__file__).resolve().parents[2] / "example_dags" / "flows" / "signup.json"
+
+
+def test_with_a_rate_store_the_triggerer_and_a_batch_deploy_share_every_slot(
+    stack: AirflowStack, emulator: CamsEmulator
+) -> None:
+    """One account with a file rate store: 30 mapped publishes started in the triggerer (on all 5 slots)
+    while a batch DeployFlowsOperator of the same account deploys to 12 sub-customers on a worker, in
+    a pool of its own. Each flow published once, nothing throttled, no API above 5 calls in any second.
+    The publish rate, first to last PublishFlow of the triggerer's flows, is printed (``-rP``) and
+    measured by ``make bench``; a rate is never asserted (it depends on the machine)."""
+    emulator.reset()
+    ids = triggerer_flows(emulator, "store")
+    conf = {"flow_ids": ids, "flow_json": FLOW_JSON.read_text(), "json_store": "s3://flows/store/"}
+    _, publishes, peaks = check_triggerer_run(stack, emulator, "cams_store_mixed", conf)
+    spaces = [f.get("CustSpaceId") for f in emulator.flows().values() if f.get("CustSpaceId")]
+    assert sorted(spaces) == [f"cams-store-sub-{i:03d}" for i in range(12)], "one flow per sub-customer"
+    deploy_calls = [r.received_at for r in emulator.requests() if r.params.get("FlowId") not in ids]
+    span = publishes[-1].received_at - publishes[0].received_at
+    overlap = min(publishes[-1].received_at, max(deploy_calls)) - max(
+        publishes[0].received_at, min(deploy_calls)
+    )
+    print(
+        f"store: {len(publishes)} PublishFlow from the triggerer in {span:.2f} s, "
+        f"{(len(publishes) - 1) / span:.2f}/s; deploy calls overlapped them for {max(0.0, overlap):.1f} s; "
+        f"peaks {peaks}"
+    )

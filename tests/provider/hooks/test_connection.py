@@ -168,3 +168,17 @@ def test_triggerer_slots_leave_the_pool_at_least_one_slot() -> None:
         with pytest.raises(CamsConfigError, match="triggerer_slots") as err:
             settings(triggerer_slots=bad)
         assert needle in str(err.value)
+
+
+def test_rate_store_is_checked_and_excludes_triggerer_slots() -> None:
+    assert settings().rate_store is None
+    s = settings(rate_store="redis://:pw-SECRET@127.0.0.1:6379/0")
+    assert s.rate_store == "redis://:pw-SECRET@127.0.0.1:6379/0" and "pw-SECRET" not in repr(s)
+    assert (s.pool_slots, s.rate_budget.slots) == (5, 5)  # the pool gets every slot
+    with pytest.raises(CamsConfigError, match=r"extra rate_store.*absolute directory"):
+        settings(rate_store="file://host/dir")
+    with pytest.raises(CamsConfigError, match=r"cannot be combined with 'rate_store'.*Drop triggerer_slots"):
+        settings(rate_store="file:///tmp/cams-rate", triggerer_slots=2)
+    with pytest.raises(CamsConfigError, match="valid port") as err:
+        settings(rate_store="redis://:pw-SECRET@127.0.0.1:99999/0")
+    assert "pw-SECRET" not in str(err.value)

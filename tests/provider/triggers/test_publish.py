@@ -84,3 +84,40 @@ def test_the_operator_starts_in_the_triggerer_only_with_a_plain_flow_id() -> Non
     assert start_args_for(from_upstream) is None
     plain = PublishFlowOperator(task_id="r", flow_id="f1")
     assert not plain.start_from_trigger and plain.start_trigger_args is None
+
+
+def _connection(monkeypatch: pytest.MonkeyPatch, emulator: Any, **extra: Any) -> None:
+    import json
+
+    conn = json.loads(emulator.connection_uri_json())
+    conn["extra"].update(extra)
+    monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", json.dumps(conn))
+
+
+def test_without_a_store_or_triggerer_slots_the_task_resumes_on_a_worker(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow_id = emulator.add_flow(name="t", categories=["OTHER"], with_json=True)
+    event = trigger_for(SimpleNamespace(map_index=-1, try_number=1), flow_id=flow_id)._publish()
+    assert (
+        event.payload["status"] == RESUME
+        and "neither a rate_store nor triggerer_slots" in event.payload["reason"]
+    )
+    assert emulator.requests("PublishFlow") == []
+
+
+def test_with_a_rate_store_the_trigger_publishes_through_the_store(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Real HTTP to the emulator; the PublishFlow took and gave back a slot of the account's file store."""
+    import json
+
+    from airflow.triggers.base import TaskSuccessEvent
+
+    _connection(monkeypatch, emulator, rate_store=f"file://{tmp_path}")
+    flow_id = emulator.add_flow(name="t", categories=["OTHER"], with_json=True)
+    event = trigger_for(SimpleNamespace(map_index=-1, try_number=1), flow_id=flow_id)._publish()
+    assert isinstance(event, TaskSuccessEvent)
+    assert [r.params["FlowId"] for r in emulator.requests("PublishFlow")] == [flow_id]
+    state = json.loads((tmp_path / "cams-rate.cams_default.PublishFlow.json").read_text())
+    assert len(state["slots"]) == 5 and all(holder is None for _, holder, _ in state["slots"])

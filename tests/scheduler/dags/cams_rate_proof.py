@@ -13,6 +13,9 @@ overlap by construction rather than by the scheduler's timing; the test module e
 the unpaced burst over 5 calls/s on any machine.
 
 ``cams_triggerer_mixed``: tasks started in the triggerer next to worker tasks of the same account (below).
+
+``cams_store_mixed``: the same with the account's rate store: the triggerer on all slots, a batch
+deploy beside it (below).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import datetime
 from airflow.sdk import DAG, get_current_context, task
 
 from airflow_provider_cams.hooks.cams import CamsHook
+from airflow_provider_cams.operators.deploy import DeployFlowsOperator
 from airflow_provider_cams.operators.flow import PublishFlowOperator, PublishFlowsOperator
 from airflow_provider_cams.sensors.flow import FlowStatusSensor
 
@@ -147,3 +151,39 @@ with DAG(
         return published
 
     deploy_on_worker()
+
+
+# ``cams_store_mixed``: one account with a rate store (connection ``cams_store``: extra rate_store, a
+# file store every process of this machine shares) publishing mapped flows started in the triggerer,
+# drawing on all 5 slots, while a batch DeployFlowsOperator of the same account deploys on a worker. The
+# store, not the pool, makes the rate: the deploy runs in its own pool beside the deferred publishes.
+STORE_SPACES = [f"cams-store-sub-{i:03d}" for i in range(12)]
+
+with DAG(
+    "cams_store_mixed", schedule=None, start_date=datetime(2026, 1, 1), catchup=False, max_active_tasks=64
+):
+
+    @task
+    def store_flow_ids() -> list[str]:
+        return list(get_current_context()["dag_run"].conf["flow_ids"])
+
+    PublishFlowOperator.partial(
+        task_id="publish_in_triggerer",
+        cams_conn_id="cams_store",
+        pool="cams_store",
+        start_from_trigger=True,
+        retries=3,
+    ).expand(flow_id=store_flow_ids())
+    DeployFlowsOperator(  # no upstream: it starts with store_flow_ids and runs while the triggerer publishes
+        task_id="deploy_batch",
+        cams_conn_id="cams_store",
+        pool="cams_store_deploy",
+        pool_slots=5,
+        flow_name="signup",
+        categories=["SIGN_UP"],
+        flow_json="{{ dag_run.conf['flow_json'] }}",
+        json_store="{{ dag_run.conf['json_store'] }}",
+        json_store_conn_id="flow_store",
+        cust_space_ids=STORE_SPACES,
+        retries=3,
+    )
