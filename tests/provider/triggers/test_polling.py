@@ -8,6 +8,7 @@ on the machine's speed.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -42,6 +43,16 @@ class Scripted(CamsPollingTrigger):
             raise step
         verdict: str = step
         return verdict, f"poll {self.polls}: {verdict}", {"seen": self.polls}
+
+
+@pytest.fixture(autouse=True)
+def connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connection ``c``: the loop reads its settings (pacing, rate store) before the first poll; the
+    scripted polls never call it."""
+    extra = {"region_id": "cn-hangzhou", "endpoint": "127.0.0.1:9", "protocol": "http"}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_C", json.dumps({"conn_type": "cams", "login": "id", "password": "pw", "extra": extra})
+    )
 
 
 @pytest.fixture
