@@ -2,8 +2,9 @@
 
 Layout, next to ``<audience>`` (same store, same connection):
 
-* ``<audience>.outcomes/<run>.parts/<try>-<seq>.jsonl``: written after every mass send, one line per
-  recipient of that chunk; the checkpoint. Object stores do not append, so each chunk is its own object.
+* ``<audience>.outcomes/<run>.parts/<try>-<seq>.jsonl``: written after every mass send (single sends: every
+  250 outcomes, and before a refusal stops the task), one line per recipient of that batch; the
+  checkpoint. Object stores do not append, so each batch is its own object.
 * ``<audience>.outcomes/<run>.jsonl``: at the end of the task, every recipient's outcome in audience order
   (``to``, ``flow_token``, ``status``, ``group_message_id``, ``message_id``, ``error``); the parts are then
   removed.
@@ -62,7 +63,7 @@ class OutcomeStore:
         return done
 
     def record_chunk(self, outcomes: Sequence[RecipientOutcome]) -> None:
-        """The checkpoint of one mass send, written before the next chunk is sent."""
+        """The checkpoint of one mass send (before the next is sent) or of a batch of single sends."""
         self._seq += 1
         self.parts.mkdir(parents=True, exist_ok=True)
         self._write(self.parts / f"{self.try_number:04d}-{self._seq:06d}.jsonl", outcomes)
