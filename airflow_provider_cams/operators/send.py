@@ -76,8 +76,9 @@ class SendTemplateOperator(CamsBaseOperator):
     :param check_first: list what was already sent before sending: None (on retries), True or False.
     :param send_mode: ``"mass"`` (SendChatappMassMessage), ``"single"`` (SendChatappMessage per
         recipient) or None: ``"single"`` for exactly one recipient in ``recipients``, ``"mass"`` otherwise.
-    :param max_workers: threads for single sends (default 8); they share the task's pool slots, so more
-        threads never mean more calls per second than the slots allow.
+    :param max_workers: threads that send (default 8 for single sends, 1 for mass sends: one after
+        another; a few more help when a 1,000-recipient call takes over 0.1 s). They share the task's
+        pool slots, so more threads never mean more calls per second than the slots allow.
     """
 
     template_fields: Sequence[str] = cams_template_fields(
@@ -125,16 +126,12 @@ class SendTemplateOperator(CamsBaseOperator):
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cams.hooks.messaging import check_number
-        from airflow_provider_cams.hooks.sending import DEFAULT_SINGLE_WORKERS, AudienceSender, summarize
+        from airflow_provider_cams.hooks.sending import AudienceSender, summarize
 
         run_id = str(context["run_id"])
         flow_id = check_id("flow_id", self.flow_id)
         mode = self._mode()
-        workers = (
-            check_int("max_workers", self.max_workers, 1, 256)
-            if self.max_workers is not None
-            else DEFAULT_SINGLE_WORKERS
-        )
+        workers = check_int("max_workers", self.max_workers, 1, 256) if self.max_workers is not None else None
         store = None
         if (self.recipients is None) == (self.audience is None):
             raise CamsValidationError("Pass exactly one of recipients (a list) and audience (a file URL).")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,14 +47,15 @@ def write_audience(path: Path, numbers: list[str]) -> str:
     return f"file://{path}"
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowStack, CamsEmulator]]:
-    home = tmp_path_factory.mktemp("airflow-sends")
+@contextmanager
+def send_deployment(home: Path, key: str) -> Iterator[tuple[AirflowStack, CamsEmulator]]:
+    """The emulator (sends at their own limits) and a real Airflow running the send DAGs in the account's
+    ``cams_default`` pool (provisioned by ``cams-pool``); also ``benchmarks/sends.py``'s deployment."""
     dags = home / "dags"
     dags.mkdir()
     shutil.copy(DAG_FILE, dags)
     with CamsEmulator(
-        access_key_id="proof-ak", access_key_secret="proof-secret-value", api_limits=SEND_LIMITS
+        access_key_id=key, access_key_secret=f"{key}-secret-value", api_limits=SEND_LIMITS
     ) as emu:
         env = {"AIRFLOW_CONN_CAMS_DEFAULT": emu.connection_uri_json(cust_space_id=SPACE)}
         with AirflowStack(home, dags, parallelism=16, extra_env=env) as stack:
@@ -61,8 +63,15 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowSta
             cams_pool = Path(sys.executable).with_name("cams-pool")
             out = subprocess.run([str(cams_pool)], env=stack.env, capture_output=True, text=True, timeout=120)
             assert out.returncode == 0, out.stderr
-            stack.wait_for_dag("cams_send_mixed")
+            for dag_id in ("cams_send_mass", "cams_send_single", "cams_send_mixed"):
+                stack.wait_for_dag(dag_id)
             yield stack, emu
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowStack, CamsEmulator]]:
+    with send_deployment(tmp_path_factory.mktemp("airflow-sends"), "proof-ak") as deployment:
+        yield deployment
 
 
 def test_mass_single_and_publish_at_once_keep_each_api_at_its_limit(

@@ -160,3 +160,18 @@ def test_an_unknown_send_mode_is_refused_before_any_call(emu: CamsEmulator) -> N
     with pytest.raises(CamsValidationError, match="mode must be one of mass, single"):
         sender(emu).send(audience(2), mode="one")
     assert not emu.requests()
+
+
+def test_mass_sends_from_threads_reconcile_lost_answers_and_report_every_chunk(emu: CamsEmulator) -> None:
+    send = sender(emu)
+    people = audience(5500)
+    mass = "SendChatappMassMessage"
+    emu.faults.add(FaultKind.DROP_AFTER_APPLY, action=mass, times=2)
+    emu.faults.add(FaultKind.DROP_BEFORE, action=mass)
+    reported: list[list[RecipientOutcome]] = []
+    outcomes = send.send(people, max_workers=3, on_chunk=reported.append)
+    assert per_number(emu) == Counter({r.to: 1 for r in people})
+    assert len(emu.requests(mass)) == 6 + 1  # six chunks, and the one dropped before CAMS applied it
+    assert sorted(len(c) for c in reported) == [500] + [1000] * 5
+    assert [o.to for o in outcomes] == [r.to for r in people]
+    assert {o.status for o in outcomes} == {"accepted"}

@@ -37,7 +37,12 @@ def dag(dag_id: str) -> DAG:
 
 with dag("cams_send_mass"):
     SendTemplateOperator(
-        task_id="send", send_mode="mass", pool_slots=5, audience="{{ dag_run.conf['audience'] }}", **SEND
+        task_id="send",
+        send_mode="mass",
+        pool_slots=5,
+        max_workers=4,
+        audience="{{ dag_run.conf['audience'] }}",
+        **SEND,
     )
 
 with dag("cams_send_single"):
@@ -52,7 +57,12 @@ with dag("cams_send_single"):
 
 with dag("cams_send_mixed"):
     SendTemplateOperator(
-        task_id="mass", send_mode="mass", pool_slots=1, audience="{{ dag_run.conf['mass_audience'] }}", **SEND
+        task_id="mass",
+        send_mode="mass",
+        pool_slots=1,
+        max_workers=2,
+        audience="{{ dag_run.conf['mass_audience'] }}",
+        **SEND,
     )
     SendTemplateOperator(
         task_id="single",
