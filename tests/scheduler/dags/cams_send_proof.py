@@ -35,42 +35,27 @@ def dag(dag_id: str) -> DAG:
     return DAG(dag_id, schedule=None, start_date=datetime(2026, 1, 1), catchup=False, max_active_tasks=16)
 
 
-with dag("cams_send_mass"):
-    SendTemplateOperator(
-        task_id="send",
-        send_mode="mass",
-        pool_slots=5,
-        max_workers=4,
-        audience="{{ dag_run.conf['audience'] }}",
+def send(task_id: str, mode: str, slots: int, workers: int, audience: str) -> SendTemplateOperator:
+    """A send of ``mode`` holding ``slots`` of the pool, from ``workers`` threads, to conf[audience]."""
+    return SendTemplateOperator(
+        task_id=task_id,
+        send_mode=mode,
+        pool_slots=slots,
+        max_workers=workers,
+        audience=f"{{{{ dag_run.conf['{audience}'] }}}}",
         **SEND,
     )
+
+
+with dag("cams_send_mass"):
+    send("send", "mass", 5, 4, "audience")
 
 with dag("cams_send_single"):
-    SendTemplateOperator(
-        task_id="send",
-        send_mode="single",
-        pool_slots=5,
-        max_workers=16,
-        audience="{{ dag_run.conf['audience'] }}",
-        **SEND,
-    )
+    send("send", "single", 5, 16, "audience")
 
 with dag("cams_send_mixed"):
-    SendTemplateOperator(
-        task_id="mass",
-        send_mode="mass",
-        pool_slots=1,
-        max_workers=2,
-        audience="{{ dag_run.conf['mass_audience'] }}",
-        **SEND,
-    )
-    SendTemplateOperator(
-        task_id="single",
-        send_mode="single",
-        pool_slots=3,
-        audience="{{ dag_run.conf['single_audience'] }}",
-        **SEND,
-    )
+    send("mass", "mass", 1, 2, "mass_audience")
+    send("single", "single", 3, 8, "single_audience")
     PublishFlowOperator(
         task_id="publish",
         pool=POOL,
