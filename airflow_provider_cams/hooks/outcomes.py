@@ -10,8 +10,8 @@ Layout, next to ``<audience>`` (same store, same connection):
   removed.
 
 ``<run>`` is the run id with every character other than letters, digits, ``.``, ``_`` and ``-`` replaced
-by ``_``. A retry (or a cleared task) reads both before sending: a recipient recorded there as accepted
-or already sent is not sent again.
+by ``_``. A retry (or a cleared task) reads both before sending: a recipient recorded there as accepted,
+already sent or rejected (CAMS refused that number) is not sent again.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from airflow_provider_cams.hooks.sending import RecipientOutcome
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
-ACKNOWLEDGED = ("accepted", "already_sent")
+ACKNOWLEDGED = ("accepted", "already_sent", "rejected")  # final: CAMS took it, or refused that recipient
 
 
 def safe_run_id(run_id: str) -> str:
@@ -49,7 +49,7 @@ class OutcomeStore:
         return f"{self.final.protocol}://{self.final.path}"
 
     def acknowledged(self) -> dict[str, RecipientOutcome]:
-        """Recipients an earlier try of this run recorded as accepted or already sent, by number."""
+        """Recipients an earlier try of this run recorded as accepted, already sent or rejected, by number."""
         done: dict[str, RecipientOutcome] = {}
         files = [self.final] if self.final.is_file() else []
         if self.parts.is_dir():
