@@ -104,9 +104,11 @@ chromium:
 ui: venv
 	$(BIN)/python scripts/ui.py
 
-# Throughput of each publishing strategy through a real scheduler (benchmarks/qps.py).
+# Throughput of each publishing strategy (benchmarks/qps.py), then of sends (benchmarks/sends.py), through
+# a real scheduler.
 bench: venv
 	$(BIN)/python benchmarks/qps.py
+	$(BIN)/python benchmarks/sends.py
 
 # Regenerate a pinned set (needs PyPI). Older Airflow versions resolve as of their release date
 # (EXCLUDE_NEWER), as Airflow's own constraints would: see constraints/README.md.

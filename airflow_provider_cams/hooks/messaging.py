@@ -446,12 +446,14 @@ class CamsMessagingHook(CamsHook):
         language: str,
         cust_space_id: str | None = None,
         task_id: str | None = None,
+        prechecked: bool = False,
     ) -> Body:
         """SendChatappMessage of an approved template to one person; answers ``MessageId``.
 
         Never re-sent after an unknown outcome: that raises ``CamsTransportError`` /
-        ``CamsTransientError``, and :meth:`list_messages` tells whether it went out."""
-        checked = check_recipient("recipient", recipient)
+        ``CamsTransientError``, and :meth:`list_messages` tells whether it went out. ``prechecked``: the
+        recipient came out of :func:`check_recipient` already (not checked again)."""
+        checked = recipient if prechecked else check_recipient("recipient", recipient)
         params: dict[str, Any] = {
             "ChannelType": CHANNEL_TYPE,
             "Type": "template",
@@ -475,15 +477,19 @@ class CamsMessagingHook(CamsHook):
         language: str,
         cust_space_id: str | None = None,
         task_id: str | None = None,
+        prechecked: bool = False,
     ) -> Body:
         """SendChatappMassMessage to at most 1,000 people, SenderList in the signed body; answers
-        ``GroupMessageId``. Never re-sent after an unknown outcome (see :meth:`send_message`)."""
+        ``GroupMessageId``. Never re-sent after an unknown outcome; ``prechecked`` as for
+        :meth:`send_message`."""
         if not 1 <= len(recipients) <= MAX_MASS_RECIPIENTS:
             raise CamsValidationError(
                 f"A mass send takes 1 to {MAX_MASS_RECIPIENTS} recipients, got {len(recipients)}: split the "
                 "audience into chunks."
             )
-        senders = [check_recipient(f"recipients[{i}]", r).sender() for i, r in enumerate(recipients)]
+        if not prechecked:
+            recipients = [check_recipient(f"recipients[{i}]", r) for i, r in enumerate(recipients)]
+        senders = [r.sender() for r in recipients]
         params = {
             "ChannelType": CHANNEL_TYPE,
             "From": check_number("business_number", business_number),

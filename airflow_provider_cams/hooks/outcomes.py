@@ -2,15 +2,16 @@
 
 Layout, next to ``<audience>`` (same store, same connection):
 
-* ``<audience>.outcomes/<run>.parts/<try>-<seq>.jsonl``: written after every mass send, one line per
-  recipient of that chunk; the checkpoint. Object stores do not append, so each chunk is its own object.
+* ``<audience>.outcomes/<run>.parts/<try>-<seq>.jsonl``: written after every mass send (single sends: every
+  250 outcomes, and before a refusal stops the task), one line per recipient of that batch; the
+  checkpoint. Object stores do not append, so each batch is its own object.
 * ``<audience>.outcomes/<run>.jsonl``: at the end of the task, every recipient's outcome in audience order
   (``to``, ``flow_token``, ``status``, ``group_message_id``, ``message_id``, ``error``); the parts are then
   removed.
 
 ``<run>`` is the run id with every character other than letters, digits, ``.``, ``_`` and ``-`` replaced
-by ``_``. A retry (or a cleared task) reads both before sending: a recipient recorded there as accepted
-or already sent is not sent again.
+by ``_``. A retry (or a cleared task) reads both before sending: a recipient recorded there as accepted,
+already sent or rejected (CAMS refused that number) is not sent again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from airflow_provider_cams.hooks.sending import RecipientOutcome
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
-ACKNOWLEDGED = ("accepted", "already_sent")
+ACKNOWLEDGED = ("accepted", "already_sent", "rejected")  # final: CAMS took it, or refused that recipient
 
 
 def safe_run_id(run_id: str) -> str:
@@ -48,7 +49,7 @@ class OutcomeStore:
         return f"{self.final.protocol}://{self.final.path}"
 
     def acknowledged(self) -> dict[str, RecipientOutcome]:
-        """Recipients an earlier try of this run recorded as accepted or already sent, by number."""
+        """Recipients an earlier try of this run recorded as accepted, already sent or rejected, by number."""
         done: dict[str, RecipientOutcome] = {}
         files = [self.final] if self.final.is_file() else []
         if self.parts.is_dir():
@@ -62,7 +63,7 @@ class OutcomeStore:
         return done
 
     def record_chunk(self, outcomes: Sequence[RecipientOutcome]) -> None:
-        """The checkpoint of one mass send, written before the next chunk is sent."""
+        """The checkpoint of one mass send (before the next is sent) or of a batch of single sends."""
         self._seq += 1
         self.parts.mkdir(parents=True, exist_ok=True)
         self._write(self.parts / f"{self.try_number:04d}-{self._seq:06d}.jsonl", outcomes)

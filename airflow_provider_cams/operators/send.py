@@ -11,7 +11,7 @@ from airflow.sdk import Context
 from airflow_provider_cams.exceptions import CamsError, CamsValidationError
 from airflow_provider_cams.operators.base import CamsBaseOperator
 from airflow_provider_cams.operators.mixins import cams_template_fields
-from airflow_provider_cams.utils.validation import check_id, check_text
+from airflow_provider_cams.utils.validation import check_id, check_int, check_text
 
 if TYPE_CHECKING:  # the hooks are imported when the task runs, not at DAG parse time
     from airflow_provider_cams.hooks.messaging import CamsMessagingHook, Recipient
@@ -42,17 +42,22 @@ def to_recipient(entry: Any, run_id: str, flow_id: str) -> Recipient:
 
 
 class SendTemplateOperator(CamsBaseOperator):
-    """Send an approved template with a FLOW button to ``recipients`` or an ``audience`` file by mass
-    send, never twice.
+    """Send an approved template with a FLOW button to ``recipients`` or an ``audience`` file, by mass
+    send or one single send each (``send_mode``), never twice.
 
     Each recipient gets the flow token ``flow_token(run_id, flow_id, number)`` (see
     :func:`~airflow_provider_cams.hooks.sending.flow_token`); chunks of at most 1,000 recipients and 1 MB,
     ``SenderList`` in the signed body; a chunk whose outcome is unknown is re-sent only when
     ``ListChatappMessage`` shows none of it. On a task retry (``check_first`` None, the default) or always
     (True), recipients CAMS already lists with this template since the DAG run started are skipped.
-    Invalid numbers and repeated numbers are reported, not sent. Returns a summary and one outcome per
-    recipient (:class:`~airflow_provider_cams.hooks.sending.RecipientOutcome`); fails after sending the
-    rest if a chunk could not be sent.
+    Invalid numbers and repeated numbers are reported, not sent.
+
+    ``send_mode="single"`` sends each recipient with its own ``SendChatappMessage`` (250/s per account,
+    against 10 mass sends/s of up to 1,000) from ``max_workers`` threads that share the task's per-API
+    budget: the same checks, checkpoint, listing and reconciliation as mass sends; a recipient CAMS
+    refuses with ``InvalidParameter`` is reported ``rejected``, not retried. Returns a summary and one
+    outcome per recipient (:class:`~airflow_provider_cams.hooks.sending.RecipientOutcome`); fails after
+    sending the rest if a chunk could not be sent.
 
     With ``audience`` (a CSV or JSON Lines file in object storage, see
     :mod:`~airflow_provider_cams.hooks.audience`), the file is checked whole before anything is sent, the
@@ -69,6 +74,11 @@ class SendTemplateOperator(CamsBaseOperator):
         ``s3://bucket/campaign/people.csv`` (templated).
     :param audience_conn_id: the object storage connection of ``audience`` (templated).
     :param check_first: list what was already sent before sending: None (on retries), True or False.
+    :param send_mode: ``"mass"`` (SendChatappMassMessage), ``"single"`` (SendChatappMessage per
+        recipient) or None: ``"single"`` for exactly one recipient in ``recipients``, ``"mass"`` otherwise.
+    :param max_workers: threads that send (default 8 for single sends, 1 for mass sends: one after
+        another; a few more help when a 1,000-recipient call takes over 0.1 s). They share the task's
+        pool slots, so more threads never mean more calls per second than the slots allow.
     """
 
     template_fields: Sequence[str] = cams_template_fields(
@@ -92,6 +102,8 @@ class SendTemplateOperator(CamsBaseOperator):
         audience: str | None = None,
         audience_conn_id: str | None = None,
         check_first: bool | None = None,
+        send_mode: str | None = None,
+        max_workers: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -103,6 +115,8 @@ class SendTemplateOperator(CamsBaseOperator):
         self.audience = audience
         self.audience_conn_id = audience_conn_id
         self.check_first = check_first
+        self.send_mode = send_mode
+        self.max_workers = max_workers
 
     @cached_property
     def hook(self) -> CamsMessagingHook:  # type: ignore[override]
@@ -116,6 +130,8 @@ class SendTemplateOperator(CamsBaseOperator):
 
         run_id = str(context["run_id"])
         flow_id = check_id("flow_id", self.flow_id)
+        mode = self._mode()
+        workers = check_int("max_workers", self.max_workers, 1, 256) if self.max_workers is not None else None
         store = None
         if (self.recipients is None) == (self.audience is None):
             raise CamsValidationError("Pass exactly one of recipients (a list) and audience (a file URL).")
@@ -153,8 +169,10 @@ class SendTemplateOperator(CamsBaseOperator):
             since_ms=since_ms,
             acknowledged=acknowledged,
             on_chunk=store.record_chunk if store is not None else None,
+            mode=mode,
+            max_workers=workers,
         )
-        summary = {**summarize(outcomes), "template_code": self.template_code}
+        summary = {**summarize(outcomes), "template_code": self.template_code, "send_mode": mode}
         if store is not None:
             summary["outcomes_url"] = store.finish(outcomes)
         self.log.info("Send summary: %s.", summary)
@@ -167,3 +185,15 @@ class SendTemplateOperator(CamsBaseOperator):
         if store is not None:
             return summary
         return {**summary, "outcomes": [o.as_dict() for o in outcomes]}
+
+    def _mode(self) -> str:
+        """``send_mode``, or its default: single for exactly one recipient in ``recipients``."""
+        if self.send_mode is None:
+            one = isinstance(self.recipients, Sequence) and not isinstance(self.recipients, (str, bytes))
+            return "single" if one and len(self.recipients or ()) == 1 else "mass"
+        if self.send_mode not in ("mass", "single"):
+            raise CamsValidationError(
+                f"send_mode must be 'mass', 'single' or None (single for one recipient), got "
+                f"{self.send_mode!r:.20}."
+            )
+        return self.send_mode

@@ -1,4 +1,8 @@
-"""The emulator's sends: SendChatappMessage, SendChatappMassMessage and the per-recipient record.
+"""The wire of the emulator's sends: SendChatappMessage, SendChatappMassMessage and ListChatappMessage.
+
+Like moto's ``responses.py``: each handler reads and checks its parameters (JSON strings, numbers, the
+template and its flow, FlowAction), calls one typed method of the record (``message_model.MessageLog``)
+and returns the action's answer.
 
 An independent reading of the vendor's pages (parameter names from the official SDK 5.3.1): a template
 send names the template by TemplateCode or TemplateName (+ Language), carries ``TemplateParams`` and a
@@ -27,24 +31,25 @@ ASSUMED where CAMS is silent:
 
 from __future__ import annotations
 
-import re
 import secrets
-import threading
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_cams.testing.errors import CamsErrorAnswer
+from airflow_provider_cams.testing.message_model import (
+    CHANNEL,
+    MessageLog,
+    MessageQuery,
+    Recipient,
+    valid_number,
+)
 from airflow_provider_cams.testing.state import Scope
 from airflow_provider_cams.testing.templates import Template, TemplateStore, invalid, parse_json
 from airflow_provider_cams.testing.wire import ActionSpec, parse_page
 
 MAX_MASS_RECIPIENTS = 1000  # documented: SendChatappMassMessage takes at most 1,000 numbers
-CHANNEL = "whatsapp"
 SENDABLE_FLOW_STATUSES = ("PUBLISHED", "THROTTLED")
 FLOW_ACTION_KEYS = ("FlowToken", "FlowActionData")
-_NUMBER = re.compile(r"^\+?\d{6,15}$")
 
 MESSAGE_ACTIONS: dict[str, ActionSpec] = {
     "SendChatappMessage": ActionSpec(("ChannelType", "Type", "From", "To"), False),
@@ -64,61 +69,6 @@ MESSAGE_ERRORS: dict[str, str] = {  # the emulator's own codes (ASSUMED)
 
 def message_error(error_code: str, **fields: Any) -> CamsErrorAnswer:
     return CamsErrorAnswer(error_code, MESSAGE_ERRORS[error_code].format(**fields), 400)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """One checked recipient of a send."""
-
-    to: str
-    template_params: dict[str, str]
-    flow_token: str | None
-    flow_action_data: dict[str, Any] | None
-
-
-@dataclass
-class Message:
-    """One recorded outbound message; ``listed()`` is its ListChatappMessage entry."""
-
-    message_id: str
-    scope: Scope
-    business_number: str
-    recipient: Recipient
-    template: Template
-    status: str = "Sent"
-    fail_reason: str | None = None
-    group_message_id: str | None = None
-    task_id: str | None = None
-    sent_at: float = field(default_factory=time.time)
-
-    def listed(self) -> dict[str, Any]:
-        return {
-            "MessageId": self.message_id,
-            "UserNumber": self.recipient.to,
-            "BusinessNumber": self.business_number,
-            "ChannelType": CHANNEL,
-            "TemplateCode": self.template.code,
-            "TemplateName": self.template.name,
-            "LanguageCode": self.template.language,
-            "MessageStatus": self.status,
-            "FailReason": self.fail_reason,
-            "SendTime": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.sent_at)),
-            "EventAction": "DOWN",
-            "Type": "template",
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        """The emulator's snapshot: the listed fields plus what only the emulator sees."""
-        return {
-            **self.listed(),
-            "GroupMessageId": self.group_message_id,
-            "TaskId": self.task_id,
-            "FlowToken": self.recipient.flow_token,
-            "FlowActionData": self.recipient.flow_action_data,
-            "TemplateParams": self.recipient.template_params,
-            "CustSpaceId": self.scope[1] or None,
-            "SentAt": self.sent_at,
-        }
 
 
 def check_flow_action(value: Any, name: str) -> tuple[str | None, dict[str, Any] | None]:
@@ -146,18 +96,14 @@ def check_template_params(value: Any, name: str) -> dict[str, str]:
     return dict(value)
 
 
-def valid_number(number: Any) -> bool:
-    return isinstance(number, str) and bool(_NUMBER.match(number))
-
-
-class MessageStore:
-    """Thread-safe record of sends. ``flow_status(scope, flow_id)`` is a flow's status there (or None)."""
+class MessageResponses:
+    """The message actions' wire over a :class:`MessageLog`. ``flow_status(scope, flow_id)`` is a flow's
+    status there (or None)."""
 
     def __init__(self, templates: TemplateStore, flow_status: Callable[[Scope, str], str | None]) -> None:
         self._templates = templates
         self._flow_status = flow_status
-        self._lock = threading.Lock()
-        self._messages: list[Message] = []
+        self.log = MessageLog()
         self._actions: dict[str, Callable[[Scope, Mapping[str, str]], dict[str, Any]]] = {
             "SendChatappMessage": self._send,
             "SendChatappMassMessage": self._send_mass,
@@ -190,36 +136,6 @@ class MessageStore:
             token, data = check_flow_action(action, name)
         return Recipient(str(to), check_template_params(params, name), token, data)
 
-    def _record(
-        self,
-        scope: Scope,
-        params: Mapping[str, str],
-        template: Template,
-        recipients: list[Recipient],
-        group: str | None,
-    ) -> list[Message]:
-        now = time.time()
-        with self._lock:
-            made = []
-            for recipient in recipients:
-                ok = valid_number(recipient.to)
-                made.append(
-                    Message(
-                        message_id=secrets.token_hex(12),
-                        scope=scope,
-                        business_number=params["From"],
-                        recipient=recipient,
-                        template=template,
-                        status="Sent" if ok else "Failed",
-                        fail_reason=None if ok else f"Invalid recipient number {recipient.to[:20]!r}.",
-                        group_message_id=group,
-                        task_id=params.get("TaskId") or None,
-                        sent_at=now,
-                    )
-                )
-            self._messages.extend(made)
-            return made
-
     # ----------------------------------------------------------------- actions
     def _send(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
         if params["Type"] != "template":
@@ -230,7 +146,9 @@ class MessageStore:
         action = _json_or_none(params, "FlowAction")
         values = _json_or_none(params, "TemplateParams")
         recipient = self._recipient(template, params["To"], values, action, "FlowAction")
-        (message,) = self._record(scope, params, template, [recipient], None)
+        (message,) = self.log.record(
+            scope, params["From"], template, [recipient], task_id=params.get("TaskId") or None
+        )
         return {"MessageId": message.message_id}
 
     def _send_mass(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
@@ -249,7 +167,8 @@ class MessageStore:
             values, action = sender.get("TemplateParams"), sender.get("FlowAction")
             recipients.append(self._recipient(template, sender["To"], values, action, name))
         group = secrets.token_hex(12)
-        self._record(scope, params, template, recipients, group)
+        task_id = params.get("TaskId") or None
+        self.log.record(scope, params["From"], template, recipients, group_message_id=group, task_id=task_id)
         return {"GroupMessageId": group}
 
     def _list(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
@@ -258,44 +177,24 @@ class MessageStore:
             return {"Data": []}
         if params.get("EventAction") and params["EventAction"] != "DOWN":
             return {"Data": []}  # the emulator has no inbound messages
-        start, end = _millis(params, "StartTime"), _millis(params, "EndTime")
-        wanted = {
-            "business_number": params["BusinessNumber"],
-            "user_number": params.get("UserNumber"),
-            "template_code": params.get("TemplateCode"),
-            "group_message_id": params.get("GroupMessageId"),
-            "status": params.get("MessageStatus"),
-        }
-        with self._lock:
-            matches = [
-                m.listed()
-                for m in self._messages
-                if m.scope == scope
-                and _matches(m, wanted)
-                and (start is None or m.sent_at * 1000 >= start)
-                and (end is None or m.sent_at * 1000 <= end)
-            ]
-        return {"Data": matches[(index - 1) * size : index * size]}
+        query = MessageQuery(
+            business_number=params["BusinessNumber"],
+            user_number=params.get("UserNumber") or None,
+            template_code=params.get("TemplateCode") or None,
+            group_message_id=params.get("GroupMessageId") or None,
+            status=params.get("MessageStatus") or None,
+            start_ms=_millis(params, "StartTime"),
+            end_ms=_millis(params, "EndTime"),
+        )
+        page = self.log.find(scope, query)[(index - 1) * size : index * size]
+        return {"Data": [m.listed() for m in page]}
 
     # ----------------------------------------------------------------- for tests
     def snapshot(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [m.as_dict() for m in self._messages]
+        return self.log.snapshot()
 
     def reset(self) -> None:
-        with self._lock:
-            self._messages.clear()
-
-
-def _matches(message: Message, wanted: Mapping[str, str | None]) -> bool:
-    actual = {
-        "business_number": message.business_number,
-        "user_number": message.recipient.to,
-        "template_code": message.template.code,
-        "group_message_id": message.group_message_id,
-        "status": message.status,
-    }
-    return all(not value or actual[key] == value for key, value in wanted.items())
+        self.log.reset()
 
 
 def _json_or_none(params: Mapping[str, str], name: str) -> Any:

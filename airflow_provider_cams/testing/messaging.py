@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from airflow_provider_cams.testing.errors import CamsErrorAnswer
-from airflow_provider_cams.testing.messages import MESSAGE_ACTIONS, MessageStore
+from airflow_provider_cams.testing.messages import MESSAGE_ACTIONS, MessageResponses
 from airflow_provider_cams.testing.server import WireRequest, WireResponse
 from airflow_provider_cams.testing.state import FlowStore, Scope
 from airflow_provider_cams.testing.templates import TEMPLATE_ACTIONS, TemplateReview, TemplateStore
@@ -71,7 +71,7 @@ class Messaging:
     ) -> None:
         self._flows = flows
         self.templates = TemplateStore(self._flow_in_scope, review, clock)
-        self.messages = MessageStore(self.templates, self._flow_status)
+        self.messages = MessageResponses(self.templates, self._flow_status)
 
     def execute(self, action: str, account: str, params: Mapping[str, str]) -> dict[str, Any]:
         """Check the required parameters, run the action; the fields to add to the success body."""

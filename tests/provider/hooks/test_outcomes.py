@@ -19,9 +19,11 @@ def test_checkpoint_parts_then_final_file_and_a_retry_sees_what_was_sent(tmp_pat
     assert first.acknowledged() == {}
     sent = RecipientOutcome("6591234567", "t1", "accepted", group_message_id="g1")
     failed = RecipientOutcome("6591234568", "t2", "failed", error="not sent")
-    first.record_chunk([sent, failed])
+    refused = RecipientOutcome("6591234569", "t3", "rejected", error="InvalidParameter.Mobile")
+    first.record_chunk([sent, failed, refused])
     retry = OutcomeStore(audience, "manual__2026-01-01T00:00:00+00:00", 2)
-    assert retry.acknowledged() == {"6591234567": sent}  # a failed recipient is sent again
+    # A failed recipient is sent again; one CAMS refused is not (reported, not retried forever).
+    assert retry.acknowledged() == {"6591234567": sent, "6591234569": refused}
     again = RecipientOutcome("6591234568", "t2", "accepted", group_message_id="g2")
     retry.finish([sent, again])
     lines = Path(retry.url.removeprefix("file://")).read_text().splitlines()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from airflow_provider_cams.exceptions import CamsApiError, CamsValidationError
 from airflow_provider_cams.hooks.messaging import CamsMessagingHook, Recipient
 from airflow_provider_cams.hooks.sending import (
     AudienceSender,
@@ -116,3 +117,61 @@ def test_acknowledged_recipients_are_kept_as_recorded_and_each_chunk_is_reported
     assert per_number(emu) == Counter(r.to for r in people[1:])
     assert [len(c) for c in reported] == [1000, 499]
     assert [o.to for c in reported for o in c] == [r.to for r in people[1:]]
+
+
+def test_single_sends_reconcile_lost_answers_and_report_refused_numbers(emu: CamsEmulator) -> None:
+    """Single mode: one SendChatappMessage each from threads; an applied send whose answer was lost is
+    listed, not re-sent; one lost before CAMS applied it is sent again; InvalidParameter is reported."""
+    send = sender(emu)
+    people = audience(40)
+    single = "SendChatappMessage"
+    emu.faults.add(FaultKind.DROP_AFTER_APPLY, action=single, times=3)
+    emu.faults.add(FaultKind.DROP_BEFORE, action=single, times=2)
+    emu.faults.add(FaultKind.ERROR, action=single, code="InvalidParameter.Mobile", http_status=400)
+    reported: list[list[RecipientOutcome]] = []
+    outcomes = send.send(people, mode="single", max_workers=4, on_chunk=reported.append)
+    assert not emu.requests("SendChatappMassMessage")
+    assert len(emu.requests(single)) == 40 + 2  # every recipient once, plus the two dropped before
+    statuses = Counter(o.status for o in outcomes)
+    assert statuses == {"accepted": 39, "rejected": 1}
+    (refused,) = [o for o in outcomes if o.status == "rejected"]
+    assert "InvalidParameter.Mobile" in (refused.error or "")
+    assert per_number(emu) == Counter({r.to: 1 for r in people if r.to != refused.to})
+    assert all(o.message_id for o in outcomes if o.status == "accepted")
+    assert sorted(o.to for c in reported for o in c) == sorted(r.to for r in people)
+
+
+def test_a_refusal_stops_single_sends_after_checkpointing_what_finished(emu: CamsEmulator) -> None:
+    send = sender(emu)
+    people = audience(30)
+    emu.faults.add(FaultKind.SLOW, action="SendChatappMessage", times=10, delay=0.0)
+    emu.faults.add(FaultKind.ERROR, action="SendChatappMessage", code="Emulated.Refusal")
+    reported: list[list[RecipientOutcome]] = []
+    with pytest.raises(CamsApiError, match=r"Emulated\.Refusal"):
+        send.send(people, mode="single", max_workers=2, on_chunk=reported.append)
+    recorded = [o.to for c in reported for o in c]
+    assert 10 <= len(recorded) < 30 and Counter(recorded) == per_number(emu)
+    again = send.send(people, mode="single", resume=True, since_ms=0)
+    assert per_number(emu) == Counter({r.to: 1 for r in people})
+    assert Counter(o.status for o in again)["already_sent"] == len(recorded)
+
+
+def test_an_unknown_send_mode_is_refused_before_any_call(emu: CamsEmulator) -> None:
+    with pytest.raises(CamsValidationError, match="mode must be one of mass, single"):
+        sender(emu).send(audience(2), mode="one")
+    assert not emu.requests()
+
+
+def test_mass_sends_from_threads_reconcile_lost_answers_and_report_every_chunk(emu: CamsEmulator) -> None:
+    send = sender(emu)
+    people = audience(5500)
+    mass = "SendChatappMassMessage"
+    emu.faults.add(FaultKind.DROP_AFTER_APPLY, action=mass, times=2)
+    emu.faults.add(FaultKind.DROP_BEFORE, action=mass)
+    reported: list[list[RecipientOutcome]] = []
+    outcomes = send.send(people, max_workers=3, on_chunk=reported.append)
+    assert per_number(emu) == Counter({r.to: 1 for r in people})
+    assert len(emu.requests(mass)) == 6 + 1  # six chunks, and the one dropped before CAMS applied it
+    assert sorted(len(c) for c in reported) == [500] + [1000] * 5
+    assert [o.to for o in outcomes] == [r.to for r in people]
+    assert {o.status for o in outcomes} == {"accepted"}

@@ -136,3 +136,68 @@ def test_an_audience_file_with_faults_and_a_retry_sends_each_person_once(
     assert [o["to"] for o in outcomes[:size]] == numbers
     assert {o["status"] for o in outcomes[:size]} <= {"accepted", "already_sent"}
     assert [o["flow_token"] for o in outcomes[:size]] == [tokens[n] for n in numbers]
+
+
+def test_single_sends_with_faults_and_a_retry_send_each_person_once(
+    emu: CamsEmulator, local_s3: LocalS3, audience_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """send_mode="single": one SendChatappMessage each from threads, after-apply timeouts and drops, a
+    refusal that fails the first try in the middle, 30% faults after it; the retry resumes from the
+    checkpoint and CAMS's list. Every person exactly one message, with their own flow token."""
+    conn = emu.connection_uri_json({"pacing": False, "read_timeout": 1.0}, cust_space_id=SPACE)
+    monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", conn)
+    flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE, with_json=True)
+    code = emu.add_template("invite", "en", spec(flow_id).components(), cust_space_id=SPACE)
+    numbers = [f"65{70000000 + i}" for i in range(300)]
+    body = "".join(
+        json.dumps({"to": n, "template_params": {"1": f"p{i}", "2": "x"}}) + "\n"
+        for i, n in enumerate(numbers)
+    )
+    local_s3.client().put_object(Bucket=audience_bucket, Key="people.jsonl", Body=body.encode())
+    single = "SendChatappMessage"
+    emu.faults.add(FaultKind.TIMEOUT_AFTER_APPLY, action=single, times=4, delay=2.0)
+    emu.faults.add(FaultKind.DROP_AFTER_APPLY, action=single, times=4)
+    emu.faults.add(FaultKind.SLOW, action=single, times=100, delay=0.0)
+    emu.faults.add(FaultKind.ERROR, action=single, code="Emulated.Refusal")  # the first try fails here
+    kinds = [FaultKind.TIMEOUT_AFTER_APPLY, FaultKind.DROP_AFTER_APPLY, FaultKind.DROP_BEFORE]
+    emu.faults.random(0.3, kinds=kinds, seed=19, actions=[single], delay=2.0)
+    audience = f"s3://{audience_bucket}/people.jsonl"
+    # Two retries: a recipient whose three attempts all drop before CAMS applies them (p ~ 0.001 each) is
+    # "failed" and fails its try; the next try sends it. Every outcome is still checked below.
+    run = run_send(2, code, flow_id, audience=audience, audience_conn_id="audience_store", send_mode="single")
+    injected = emu.faults.injected()
+    assert (
+        injected["error"] == 1 and injected["timeout_after_apply"] >= 4 and injected["drop_after_apply"] >= 4
+    )
+    assert not emu.requests("SendChatappMassMessage")
+    tokens = assert_each_once(emu, run.run_id, flow_id, numbers)
+    result = xcom(run, "send")
+    assert result["send_mode"] == "single" and result["recipients"] == 300
+    assert result["by_status"] == {"accepted": 300}  # the first try's checkpoint kept as recorded
+    key = result["outcomes_url"].removeprefix(f"s3://{audience_bucket}/")
+    lines = local_s3.client().get_object(Bucket=audience_bucket, Key=key)["Body"].read().splitlines()
+    outcomes = [json.loads(line) for line in lines]
+    assert [(o["to"], o["flow_token"]) for o in outcomes] == [(n, tokens[n]) for n in numbers]
+
+
+def test_send_mode_defaults_to_single_for_one_recipient_and_is_checked(emu: CamsEmulator) -> None:
+    flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE, with_json=True)
+    code = emu.add_template("invite", "en", spec(flow_id).components(), cust_space_id=SPACE)
+    run = run_send(
+        0, code, flow_id, recipients=[{"to": "6591230000", "template_params": {"1": "a", "2": "b"}}]
+    )
+    assert xcom(run, "send")["send_mode"] == "single" and emu.requests("SendChatappMessage")
+    two = ["6591230001", "6591230002"]
+    people = [{"to": n, "template_params": {"1": "a", "2": "b"}} for n in two]
+    assert xcom(run_send(0, code, flow_id, recipients=people), "send")["send_mode"] == "mass"
+    op = SendTemplateOperator(
+        task_id="t",
+        template_code=code,
+        language="en",
+        business_number=BUSINESS,
+        flow_id=flow_id,
+        recipients=two,
+        send_mode="bulk",
+    )
+    with pytest.raises(CamsValidationError, match="send_mode must be 'mass', 'single' or None"):
+        op._mode()
