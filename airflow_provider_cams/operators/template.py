@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context
@@ -79,11 +78,9 @@ class DeployTemplateOperator(CamsBaseOperator):
         self.header_text = header_text
         self.footer_text = footer_text
 
-    @cached_property
-    def hook(self) -> CamsMessagingHook:  # type: ignore[override]
-        from airflow_provider_cams.hooks.messaging import CamsMessagingHook
-
-        return CamsMessagingHook(**self._hook_parameters)
+    hook_class = "airflow_provider_cams.hooks.messaging.CamsMessagingHook"
+    if TYPE_CHECKING:
+        hook: CamsMessagingHook
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cams.hooks.messaging import TemplateSpec
