@@ -302,35 +302,22 @@ class TemplateStore:
         """CreateChatappTemplate: a new template in review; a refusal if (Name, Language) is taken."""
         with self._lock:
             self._settle_reviews()
-            made = self._create(scope, name, language, category, template_type, components, example)
-            return copy.copy(made)
-
-    def _create(
-        self,
-        scope: Scope,
-        name: str,
-        language: str,
-        category: str,
-        template_type: str,
-        components: list[dict[str, Any]],
-        example: Mapping[str, str] | None,
-    ) -> Template:
-        other = self._named(scope, name, language)
-        if other is not None:
-            raise template_error(DUPLICATE_TEMPLATE, name=name, language=language, code=other.code)
-        template = Template(
-            code=self._new_code(),
-            name=name,
-            language=language,
-            category=category,
-            template_type=template_type,
-            components=check_components(components, lambda fid: self._flow_in_scope(scope, fid)),
-            example=check_example(example or {}),
-            scope=scope,
-        )
-        self._start_review(template)
-        self._templates[template.code] = template
-        return template
+            other = self._named(scope, name, language)
+            if other is not None:
+                raise template_error(DUPLICATE_TEMPLATE, name=name, language=language, code=other.code)
+            template = Template(
+                code=self._new_code(),
+                name=name,
+                language=language,
+                category=category,
+                template_type=template_type,
+                components=check_components(components, lambda fid: self._flow_in_scope(scope, fid)),
+                example=check_example(example or {}),
+                scope=scope,
+            )
+            self._start_review(template)
+            self._templates[template.code] = template
+            return copy.copy(template)
 
     def get(self, scope: Scope, ref: TemplateRef) -> Template:
         """GetChatappTemplateDetail's template (``details()`` is its Data)."""
@@ -410,11 +397,12 @@ class TemplateStore:
         """Seed a template directly (tests), already reviewed as ``status``; ValueError for bad input."""
         if status not in AUDIT_STATUSES:
             raise ValueError(f"status must be one of {', '.join(AUDIT_STATUSES)}, got {status!r:.40}")
+        try:
+            code = self.create(scope, name, language, category, "WHATSAPP", list(components)).code
+        except CamsErrorAnswer as exc:
+            raise ValueError(exc.message) from None
         with self._lock:
-            try:
-                template = self._create(scope, name, language, category, "WHATSAPP", list(components), None)
-            except CamsErrorAnswer as exc:
-                raise ValueError(exc.message) from None
+            template = self._templates[code]
             template.status, template.reason = status, reason
             template.review = template.review_due = None
             template.example = dict(example or {})

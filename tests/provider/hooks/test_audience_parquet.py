@@ -5,32 +5,17 @@ variables, flow data and flow token, and the outcomes land next to the audience.
 from __future__ import annotations
 
 import json
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from airflow.sdk import DAG
-
 from airflow_provider_cams.hooks.sending import flow_token
-from airflow_provider_cams.operators.send import SendTemplateOperator
 from airflow_provider_cams.testing import CamsEmulator
-from tests.dag_helpers import run_dag, ti_states, xcom
-from tests.provider.conftest import AK, SK, dag_kwargs
+from tests.dag_helpers import xcom
 from tests.provider.hooks.test_messaging import spec
+from tests.provider.operators.test_send import SPACE, run_send
+from tests.provider.operators.test_send import emu as emu  # the send tests' emulator fixture (no pacing)
 
-SPACE = "cs-parquet"
-BUSINESS = "6580000001"
 PEOPLE = 1100  # two mass sends: a full chunk of 1,000 and the rest
-
-
-@pytest.fixture
-def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    with CamsEmulator(AK, SK, rate_limit=None) as emulator:
-        conn = emulator.connection_uri_json({"pacing": False}, cust_space_id=SPACE)
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", conn)
-        yield emulator
 
 
 def test_a_parquet_audience_sends_each_person_once_with_their_own_values(
@@ -55,17 +40,7 @@ def test_a_parquet_audience_sends_each_person_once_with_their_own_values(
     )
     pq.write_table(people, tmp_path / "people.parquet", row_group_size=600)  # batches span row groups
     audience = f"file://{tmp_path / 'people.parquet'}"
-    with DAG(f"parquet_{uuid.uuid4().hex[:8]}", **dag_kwargs()) as dag:
-        SendTemplateOperator(
-            task_id="send",
-            template_code=code,
-            language="en",
-            business_number=BUSINESS,
-            flow_id=flow_id,
-            audience=audience,
-        )
-    run = run_dag(dag)
-    assert ti_states(run) == {"send": "success"}
+    run = run_send(0, code, flow_id, audience=audience)
 
     sent = emu.messages()
     assert Counter(m["UserNumber"] for m in sent) == Counter(str(n) for n in numbers)
