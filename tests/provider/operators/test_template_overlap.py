@@ -51,7 +51,9 @@ class OverlapEmulator(CamsEmulator):
 def emu(airflow_db: str, cams_dialect: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[OverlapEmulator]:
     review = TemplateReview(outcome="manual")
     with OverlapEmulator(AK, SK, rate_limit=None, template_review=review, dialect=cams_dialect) as emulator:
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(cust_space_id=SPACE))
+        # No pacing: the overlap, not the rate, is under test.
+        conn = emulator.connection_uri_json({"pacing": False}, cust_space_id=SPACE)
+        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", conn)
         yield emulator
 
 
