@@ -17,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_cams.exceptions import CamsError, CamsValidationError
+from airflow_provider_cams.exceptions import CamsApiError, CamsError, CamsValidationError
 from airflow_provider_cams.hooks.cams import CamsHook
 from airflow_provider_cams.hooks.results import Body
 from airflow_provider_cams.utils.validation import check_id, check_int, check_text
+from airflow_provider_cams.vendor.error_codes import ErrorKind, lookup
 from airflow_provider_cams.vendor.messaging import (
     CHANNEL_TYPE,
     FLOW_BUTTON_ACTIONS,
@@ -182,8 +183,10 @@ class TemplateCreated:
 @dataclass(frozen=True)
 class TemplateDeployment:
     """What :meth:`CamsMessagingHook.deploy_template` did: ``created``, ``unchanged`` (reads only),
-    ``modified`` (CAMS allowed it: the review restarts) or ``replaced`` (a new template under
-    ``replacement_name``, because CAMS does not modify a template in this review state)."""
+    ``modified`` (CAMS allowed it: the review restarts), ``replaced`` (a new template under
+    ``replacement_name``, because CAMS does not modify a template in this review state) or ``reused``
+    (CAMS refused our create or modify because another run, e.g. an overlapping run of the same DAG,
+    had just made the template with this content: its template is the result, nothing was sent twice)."""
 
     action: str
     template_code: str
@@ -214,6 +217,20 @@ def content_digest(spec: TemplateSpec) -> str:
 def replacement_name(spec: TemplateSpec) -> str:
     """``<name>_<digest>``: deterministic, so a re-run finds the replacement it made before."""
     return f"{spec.name[: 512 - 9]}_{content_digest(spec)}"
+
+
+# Kinds a code decides by itself: throttling and server faults (retried by the transport) and
+# credentials or permissions (reading cannot succeed either).
+DECIDED_BY_KIND = frozenset({ErrorKind.THROTTLED, ErrorKind.TRANSIENT, ErrorKind.AUTH})
+
+
+def refusal_to_explain(exc: BaseException) -> bool:
+    """Whether CAMS refused a template change with a code it does not document: then only reading the
+    template (by Name and Language) tells what happened; a documented code decides on its own."""
+    if not isinstance(exc, CamsApiError) or exc.kind in DECIDED_BY_KIND:
+        return False
+    known = lookup(exc.code)
+    return known is None or not known.documented
 
 
 def same_components(stored: Any, wanted: list[dict[str, Any]]) -> bool:
@@ -379,23 +396,31 @@ class CamsMessagingHook(CamsHook):
         ``unaudit`` or ``fail``: ModifyChatappTemplate. Different otherwise (approved, in review, paused,
         disabled: CAMS refuses to modify it): a replacement named ``<name>_<digest of the Components>``
         is created (or found, on a re-run), the original left untouched for sends already scheduled.
+
+        Two runs at once (Airflow's default ``max_active_runs``) can both find nothing and both create:
+        CAMS refuses the second with a code it does not document, so the refusal is explained by reading
+        (``_create_or_explain``), never by its code, and never answered with a second create.
         """
         spec = spec.checked()
         space = self.cust_space(cust_space_id)
         found = self.find_template(spec.name, spec.language, space)
         if found is None:
-            made = self.create_template(spec, space, reuse_existing=False)
-            return self._deployed("created", made, spec)
+            made = self._create_or_explain(spec, space)
+            if isinstance(made, TemplateCreated):
+                return self._deployed("created", made, spec)
+            found, other_run = made, True
+        else:
+            other_run = False
         code = str(found["TemplateCode"])
         detail = self.get_template(code, spec.language, space)
         status = detail.get("AuditStatus")
         if same_components(detail.get("Components"), spec.components()):
-            return TemplateDeployment("unchanged", code, spec.name, spec.language, status)
+            if other_run:
+                self._log_other_run(code, spec)
+            action = "reused" if other_run else "unchanged"
+            return TemplateDeployment(action, code, spec.name, spec.language, status)
         if status in MODIFIABLE_AUDIT_STATUSES:
-            answer = self.modify_template(code, spec, space)
-            return TemplateDeployment(
-                "modified", code, spec.name, spec.language, "auditing", request_id=answer.get("RequestId")
-            )
+            return self._modify_or_explain(code, spec, space)
         replacement = TemplateSpec(**{**spec.__dict__, "name": replacement_name(spec)})
         self.log.info(
             "Template %s (%s) is %s and its content changed; CAMS modifies only unaudit or rejected "
@@ -406,23 +431,79 @@ class CamsMessagingHook(CamsHook):
             replacement.name,
         )
         existing = self.find_template(replacement.name, spec.language, space)
-        if existing is not None:
-            again = self.get_template(str(existing["TemplateCode"]), spec.language, space)
-            if not same_components(again.get("Components"), spec.components()):
-                raise CamsValidationError(
-                    f"Template {replacement.name} exists with other content than its name's digest says; "
-                    "it was changed outside this task. Delete it in the CAMS console, then re-run."
-                )
-            return TemplateDeployment(
-                "replaced",
-                str(existing["TemplateCode"]),
-                replacement.name,
-                spec.language,
-                again.get("AuditStatus"),
-                replaced_template_code=code,
+        if existing is None:
+            made = self._create_or_explain(replacement, space)
+            if isinstance(made, TemplateCreated):
+                return self._deployed("replaced", made, replacement, replaced=code)
+            existing = made
+        again = self.get_template(str(existing["TemplateCode"]), spec.language, space)
+        if not same_components(again.get("Components"), spec.components()):
+            raise CamsValidationError(
+                f"Template {replacement.name} exists with other content than its name's digest says; "
+                "it was changed outside this task. Delete it in the CAMS console, then re-run."
             )
-        made = self.create_template(replacement, space, reuse_existing=False)
-        return self._deployed("replaced", made, replacement, replaced=code)
+        return TemplateDeployment(
+            "replaced",
+            str(existing["TemplateCode"]),
+            replacement.name,
+            spec.language,
+            again.get("AuditStatus"),
+            replaced_template_code=code,
+        )
+
+    def _create_or_explain(self, spec: TemplateSpec, space: str | None) -> TemplateCreated | Body:
+        """CreateChatappTemplate; if CAMS refuses it with an undocumented code, the template of this Name
+        and Language as now listed (another run made it: the caller compares its content). Not listed:
+        the refusal, with CAMS's code, message and request id verbatim and what was read."""
+        try:
+            return self.create_template(spec, space, reuse_existing=False)
+        except CamsApiError as exc:
+            if not refusal_to_explain(exc):
+                raise
+            found = self.find_template(spec.name, spec.language, space)  # ASSUMED: listed once created
+            if found is None:
+                raise exc.explained(
+                    f"ListChatappTemplate shows no template {spec.name} ({spec.language}), so the refusal is "
+                    "not a concurrent create"
+                ) from None
+            self.log.info(
+                "CreateChatappTemplate of %s (%s) was refused (%s, request %s) and the template now exists "
+                "(%s): another run created it at the same time; reading it instead of creating again.",
+                spec.name,
+                spec.language,
+                exc.code,
+                exc.request_id,
+                found.get("TemplateCode"),
+            )
+            return found
+
+    def _modify_or_explain(self, code: str, spec: TemplateSpec, space: str | None) -> TemplateDeployment:
+        """ModifyChatappTemplate; an undocumented refusal is explained by GetChatappTemplateDetail: our
+        Components already there means another run made the same change (``reused``)."""
+        try:
+            answer = self.modify_template(code, spec, space)
+        except CamsApiError as exc:
+            if not refusal_to_explain(exc):
+                raise
+            detail = self.get_template(code, spec.language, space)
+            if not same_components(detail.get("Components"), spec.components()):
+                raise exc.explained(
+                    f"GetChatappTemplateDetail shows {code} {detail.get('AuditStatus')} with other Components"
+                ) from None
+            self._log_other_run(code, spec)
+            return TemplateDeployment("reused", code, spec.name, spec.language, detail.get("AuditStatus"))
+        return TemplateDeployment(
+            "modified", code, spec.name, spec.language, "auditing", request_id=answer.get("RequestId")
+        )
+
+    def _log_other_run(self, code: str, spec: TemplateSpec) -> None:
+        self.log.info(
+            "Template %s (%s, %s) already has this content, made by another run at the same time: it is "
+            "this task's result; nothing was created or modified twice.",
+            spec.name,
+            spec.language,
+            code,
+        )
 
     def _deployed(
         self, action: str, made: TemplateCreated, spec: TemplateSpec, replaced: str | None = None

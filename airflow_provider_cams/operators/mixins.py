@@ -1,7 +1,8 @@
 """What every CAMS operator and the sensor share (cf. the Amazon provider's ``utils/mixins.py``).
 
 One cached ``hook`` built from ``_hook_parameters`` when the task runs (never at DAG parse time), the
-connection id and CustSpaceId as template fields, and the task's extra links.
+connection id and CustSpaceId as template fields, and the task's extra links. A task that needs another
+hook class names it in ``hook_class`` (a dotted path, so a DAG file that imports the task imports no hook).
 
 It builds a hook and persists links, so it sits in the top layer, beside the operators (the sensor
 imports it from here); the hook module is imported when the task first uses ``hook``, not when a DAG
@@ -11,7 +12,8 @@ file imports an operator.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_cams.exceptions import CamsValidationError
 from airflow_provider_cams.links.flow import (
@@ -46,6 +48,8 @@ class CamsHookMixin:
     cust_space_id: str | None
     hook_params: dict[str, Any]
     log: Any
+    # The hook the task builds, as "module.Class": imported when the task first uses ``hook``.
+    hook_class: ClassVar[str] = "airflow_provider_cams.hooks.cams.CamsHook"
 
     def init_cams(
         self, cams_conn_id: str, cust_space_id: str | None, hook_params: dict[str, Any] | None
@@ -73,10 +77,13 @@ class CamsHookMixin:
 
     @cached_property
     def hook(self) -> CamsHook:
-        """One hook per task run, built on first use; it paces calls for the task's pool share."""
-        from airflow_provider_cams.hooks.cams import CamsHook  # when the task runs, not at DAG parse time
+        """One ``hook_class`` per task run, built on first use; it paces calls for the task's pool share.
 
-        return CamsHook(**self._hook_parameters)
+        Imported here, when the task runs, not at DAG parse time. A subclass with another hook class
+        declares the narrower type under ``TYPE_CHECKING`` (``hook: CamsMessagingHook``)."""
+        module, _, name = self.hook_class.rpartition(".")
+        hook: CamsHook = getattr(import_module(module), name)(**self._hook_parameters)
+        return hook
 
     def log_call_summary(self) -> None:
         """One line per task: calls, throttled calls, retries and pacing waits of its hook, if it made any."""

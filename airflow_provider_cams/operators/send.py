@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context
@@ -118,11 +117,9 @@ class SendTemplateOperator(CamsBaseOperator):
         self.send_mode = send_mode
         self.max_workers = max_workers
 
-    @cached_property
-    def hook(self) -> CamsMessagingHook:  # type: ignore[override]
-        from airflow_provider_cams.hooks.messaging import CamsMessagingHook
-
-        return CamsMessagingHook(**self._hook_parameters)
+    hook_class = "airflow_provider_cams.hooks.messaging.CamsMessagingHook"
+    if TYPE_CHECKING:
+        hook: CamsMessagingHook
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cams.hooks.messaging import check_number

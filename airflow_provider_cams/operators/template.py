@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context
@@ -23,7 +22,9 @@ class DeployTemplateOperator(CamsBaseOperator):
     By ``template_name`` and ``language``: missing, it is created; with the same content, nothing is sent
     (reads only); with other content, it is modified where CAMS allows it (not yet reviewed, or rejected;
     the review starts again), otherwise a replacement ``<template_name>_<digest>`` is created and the
-    approved original left as it is (see :doc:`/templates_as_code`). Returns (also key by key) the
+    approved original left as it is (see :doc:`/templates_as_code`). A create or modify that CAMS refuses
+    because an overlapping run just made the same template returns that template (``reused``), found by
+    reading, never by a second create. Returns (also key by key) the
     template's code, the name it has, its review status and what was done; wait for the review with
     :class:`~airflow_provider_cams.sensors.template.TemplateReviewSensor`.
 
@@ -79,11 +80,9 @@ class DeployTemplateOperator(CamsBaseOperator):
         self.header_text = header_text
         self.footer_text = footer_text
 
-    @cached_property
-    def hook(self) -> CamsMessagingHook:  # type: ignore[override]
-        from airflow_provider_cams.hooks.messaging import CamsMessagingHook
-
-        return CamsMessagingHook(**self._hook_parameters)
+    hook_class = "airflow_provider_cams.hooks.messaging.CamsMessagingHook"
+    if TYPE_CHECKING:
+        hook: CamsMessagingHook
 
     def execute_cams(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cams.hooks.messaging import TemplateSpec

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context, PokeReturnValue
@@ -63,11 +62,9 @@ class TemplateReviewSensor(CamsWaitSensor):
         self.template_code = template_code
         self.language = language
 
-    @cached_property
-    def hook(self) -> CamsMessagingHook:  # type: ignore[override]
-        from airflow_provider_cams.hooks.messaging import CamsMessagingHook
-
-        return CamsMessagingHook(**self._hook_parameters)
+    hook_class = "airflow_provider_cams.hooks.messaging.CamsMessagingHook"
+    if TYPE_CHECKING:
+        hook: CamsMessagingHook
 
     def poke(self, context: Context) -> PokeReturnValue:
         code = check_id("template_code", self.template_code)

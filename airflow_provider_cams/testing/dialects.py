@@ -15,6 +15,10 @@ at least two (see ``tests/conftest.py``):
   flow is accepted and reverts it to DRAFT; FilePath is downloaded at PublishFlow; GetFlowJSONAssest
   returns the FilePath it was given).
 
+Templates: CreateChatappTemplate of a Name and Language that already exist is refused (ASSUMED), with a
+code CAMS does not document either: ``Template.Duplicate`` HTTP 400 (guess), ``Template.NameExists`` as
+HTTP 200 with ``Code`` != ``OK`` (renamed), ``Template.NameConflict`` HTTP 409 (contrary).
+
 Each switch can be overridden on its own: ``dialect_named("renamed", wrong_status_http=400)``.
 """
 
@@ -33,6 +37,7 @@ NOT_FOUND = "Flow.NotFound"
 NO_JSON = "Flow.JSONNotFound"
 JSON_UNREACHABLE = "Flow.JsonAssetUnreachable"
 JSON_INVALID = "Flow.JsonAssetInvalid"
+DUPLICATE_TEMPLATE = "Template.Duplicate"
 
 PUBLISHED_UPDATE_MODES = ("reject", "revert_to_draft")
 FETCH_JSON_MODES = ("update", "publish")
@@ -58,6 +63,8 @@ class Dialect:
         ``publish`` (UpdateFlowJSONAsset keeps the URL, PublishFlow downloads it).
     :param json_asset_url: GetFlowJSONAssest's FilePath: ``copy`` (a URL of the emulator's own copy)
         or ``given`` (the URL given to UpdateFlowJSONAsset).
+    :param duplicate_template_code: the code of CreateChatappTemplate for a Name and Language that exist.
+    :param duplicate_template_http: its HTTP status.
     """
 
     name: str = DEFAULT_DIALECT
@@ -72,6 +79,8 @@ class Dialect:
     published_update: str = "reject"
     fetch_json: str = "update"
     json_asset_url: str = "copy"
+    duplicate_template_code: str = DUPLICATE_TEMPLATE
+    duplicate_template_http: int = 400
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -104,6 +113,7 @@ class Dialect:
             NO_JSON: (self.no_json_code, self.no_json_http),
             JSON_UNREACHABLE: (self.json_unreachable_code, 400),
             JSON_INVALID: (self.json_invalid_code, 400),
+            DUPLICATE_TEMPLATE: (self.duplicate_template_code, self.duplicate_template_http),
         }.get(err.code)
         if renamed is None or renamed == (err.code, err.http_status):
             return err
@@ -131,6 +141,8 @@ _RENAMED = Dialect(
     no_json_http=200,
     json_unreachable_code="Flow.FileDownloadFailed",
     json_invalid_code="Flow.FileContentIllegal",
+    duplicate_template_code="Template.NameExists",
+    duplicate_template_http=200,
 )
 
 DIALECTS: dict[str, Dialect] = {
@@ -142,6 +154,8 @@ DIALECTS: dict[str, Dialect] = {
         published_update="revert_to_draft",
         fetch_json="publish",
         json_asset_url="given",
+        duplicate_template_code="Template.NameConflict",
+        duplicate_template_http=409,
     ),
 }
 

@@ -44,7 +44,8 @@ from airflow_provider_cams.testing.message_model import (
     valid_number,
 )
 from airflow_provider_cams.testing.state import Scope
-from airflow_provider_cams.testing.templates import Template, TemplateStore, invalid, parse_json
+from airflow_provider_cams.testing.template_responses import parse_json
+from airflow_provider_cams.testing.templates import Template, TemplateStore, invalid
 from airflow_provider_cams.testing.wire import ActionSpec, parse_page
 
 MAX_MASS_RECIPIENTS = 1000  # documented: SendChatappMassMessage takes at most 1,000 numbers

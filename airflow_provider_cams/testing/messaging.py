@@ -20,7 +20,9 @@ from airflow_provider_cams.testing.errors import CamsErrorAnswer
 from airflow_provider_cams.testing.messages import MESSAGE_ACTIONS, MessageResponses
 from airflow_provider_cams.testing.server import WireRequest, WireResponse
 from airflow_provider_cams.testing.state import FlowStore, Scope
-from airflow_provider_cams.testing.templates import TEMPLATE_ACTIONS, TemplateReview, TemplateStore
+from airflow_provider_cams.testing.template_responses import TEMPLATE_ACTIONS
+from airflow_provider_cams.testing.template_responses import execute as template_action
+from airflow_provider_cams.testing.templates import TemplateReview, TemplateStore
 from airflow_provider_cams.testing.wire import ActionSpec
 
 MESSAGING_ACTIONS: dict[str, ActionSpec] = {**TEMPLATE_ACTIONS, **MESSAGE_ACTIONS}
@@ -80,7 +82,7 @@ class Messaging:
                 raise CamsErrorAnswer("MissingParameter", name=name)
         scope = (account, params.get("CustSpaceId") or "")
         if action in TEMPLATE_ACTIONS:
-            return {"Success": True, **self.templates.execute(action, scope, params)}  # ASSUMED: Success
+            return template_action(self.templates, action, scope, params, self._flows.dialect)
         return self.messages.execute(action, scope, params)
 
     def _flow_status(self, scope: Scope, flow_id: str) -> str | None:

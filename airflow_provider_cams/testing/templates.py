@@ -1,4 +1,8 @@
-"""The emulator's template store: WhatsApp message templates, a FLOW button's checks, Meta's review.
+"""The emulator's template model: WhatsApp message templates, a FLOW button's checks, Meta's review.
+
+Typed, like moto's ``models.py``: :class:`TemplateStore` takes Python values (a Components list, an
+Example dict) and parses no wire strings; ``template_responses.py`` reads and checks the query / form
+parameters, calls one store method per action and answers in the emulator's dialect.
 
 A second, independent reading of the vendor's pages (CreateChatappTemplate, GetChatappTemplateDetail,
 ListChatappTemplate, ModifyChatappTemplate, DeleteChatappTemplate, the ChatAppAudit receipt), never of the
@@ -15,8 +19,10 @@ ASSUMED where CAMS is silent:
   outcome ``manual`` keeps it ``auditing`` until a test calls ``review()``. The review is settled lazily,
   when the template is next read.
 * One TemplateCode (32 hex characters) per (Name, Language); a second template with the same Name and
-  Language in one scope is ``Template.Duplicate``. Templates are scoped like flows, per (account,
-  CustSpaceId or ""). A TemplateCode with another Language is ``Template.NotFound``.
+  Language in one scope is refused, under ``Template.Duplicate`` here and in the dialect's code and HTTP
+  status on the wire (``duplicate_template_code`` / ``_http``, dialects.py): CAMS documents no code.
+  Templates are scoped like flows, per (account, CustSpaceId or ""). A TemplateCode with another
+  Language is ``Template.NotFound``.
 * Components: a JSON list of objects whose ``Type`` is HEADER, BODY, FOOTER or BUTTONS; exactly one BODY
   with a non-empty Text; BUTTONS has a non-empty ``Buttons`` list; a FLOW button needs Text, a FlowId of
   a flow in the same scope (any status: the send checks it is published), FlowAction and, for NAVIGATE, a
@@ -27,6 +33,7 @@ ASSUMED where CAMS is silent:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import secrets
@@ -36,9 +43,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_cams.testing.dialects import DUPLICATE_TEMPLATE
 from airflow_provider_cams.testing.errors import CamsErrorAnswer
 from airflow_provider_cams.testing.state import Scope
-from airflow_provider_cams.testing.wire import ActionSpec, parse_page
 
 AUDIT_STATUSES = ("pass", "fail", "auditing", "unaudit", "disabled", "paused")  # ChatAppAudit's values
 REVIEW_OUTCOMES = ("pass", "fail", "manual")
@@ -48,20 +55,10 @@ FLOW_BUTTON_ACTIONS = ("NAVIGATE", "DATA_EXCHANGE")
 DEFAULT_FAIL_REASON = "The template was rejected by the emulated review (ASSUMED reason text)."
 _VARIABLE = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 
-# Required parameters (SDK 5.3.1) and whether the answer has ``Data``. The template is named by
-# TemplateCode or by TemplateName, checked by the store.
-TEMPLATE_ACTIONS: dict[str, ActionSpec] = {
-    "CreateChatappTemplate": ActionSpec(("Name", "Language", "Category", "TemplateType", "Components"), True),
-    "GetChatappTemplateDetail": ActionSpec(("Language",), True),
-    "ListChatappTemplate": ActionSpec(("Page",), False),
-    "ModifyChatappTemplate": ActionSpec(("Language", "Components"), True),
-    "DeleteChatappTemplate": ActionSpec(("TemplateType",), False),
-}
-
 # The emulator's own codes (ASSUMED, CAMS documents none for these cases): code -> message template.
 TEMPLATE_ERRORS: dict[str, str] = {
     "Template.NotFound": 'The template "{ref}" does not exist.',
-    "Template.Duplicate": 'A template named "{name}" in language {language} already exists ({code}).',
+    DUPLICATE_TEMPLATE: 'A template named "{name}" in language {language} already exists ({code}).',
     "Template.StatusNotSupport": (
         'The template "{code}" is {status}: it can be modified only while unaudit or after a failed review.'
     ),
@@ -150,21 +147,10 @@ class Template:
         return {**self.details(), "CustSpaceId": self.scope[1] or None, "Account": self.scope[0]}
 
 
-def parse_json(name: str, raw: str, kind: type) -> Any:
-    """A parameter that travels as one JSON string (in the query or the form body)."""
-    expected = "It must be a JSON object." if kind is dict else "It must be a JSON list."
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise invalid(name, expected) from None
-    if not isinstance(value, kind):
-        raise invalid(name, expected)
-    return value
-
-
-def check_components(raw: str, flow_in_scope: Callable[[str], bool]) -> list[dict[str, Any]]:
+def check_components(components: Any, flow_in_scope: Callable[[str], bool]) -> list[dict[str, Any]]:
     """Components as the emulator reads them (see the module docstring, ASSUMED rules)."""
-    components = parse_json("Components", raw, list)
+    if not isinstance(components, list):
+        raise invalid("Components", "It must be a JSON list.")
     if not all(isinstance(c, dict) for c in components):
         raise invalid("Components", "Every component must be a JSON object.")
     types = [c.get("Type") for c in components]
@@ -209,6 +195,15 @@ def check_flow_button(button: Mapping[str, Any], flow_in_scope: Callable[[str], 
         raise invalid("Components", "A FLOW button with FlowAction NAVIGATE needs a NavigateScreen.")
 
 
+def check_example(example: Any) -> dict[str, str]:
+    """An Example: a JSON object of strings."""
+    if not isinstance(example, dict):
+        raise invalid("Example", "It must be a JSON object.")
+    if not all(isinstance(v, str) for v in example.values()):
+        raise invalid("Example", "Every example value must be a string.")
+    return dict(example)
+
+
 def body_variables(components: list[dict[str, Any]]) -> list[str]:
     """The variable numbers used in the BODY text, in order of first use (e.g. ["1", "2"])."""
     seen: list[str] = []
@@ -220,10 +215,35 @@ def body_variables(components: list[dict[str, Any]]) -> list[str]:
     return seen
 
 
+@dataclass(frozen=True)
+class TemplateRef:
+    """How an action names a template: by ``code``, else by ``name``; ``language`` narrows either."""
+
+    code: str | None = None
+    name: str | None = None
+    language: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.code or self.name} ({self.language})"
+
+
+@dataclass(frozen=True)
+class TemplateFilter:
+    """ListChatappTemplate's filters; None matches everything."""
+
+    name: str | None = None
+    language: str | None = None
+    status: str | None = None
+    code: str | None = None
+    category: str | None = None
+
+
 class TemplateStore:
-    """Thread-safe templates; ``execute`` runs one template action and returns the body's extra fields.
+    """Thread-safe templates: one typed method per template action, each settling due reviews first and
+    answering copies (a later change never shows through an answer being written).
 
     ``flow_in_scope(scope, flow_id) -> bool`` asks the flow store whether a FlowId exists in a scope.
+    Refusals are raised under the emulator's own codes (``TEMPLATE_ERRORS``); the wire translates them.
     """
 
     def __init__(
@@ -237,18 +257,6 @@ class TemplateStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._templates: dict[str, Template] = {}
-        self._actions: dict[str, Callable[[Scope, Mapping[str, str]], dict[str, Any]]] = {
-            "CreateChatappTemplate": self._create,
-            "GetChatappTemplateDetail": lambda scope, p: {"Data": self._find(scope, p).details()},
-            "ListChatappTemplate": self._list,
-            "ModifyChatappTemplate": self._modify,
-            "DeleteChatappTemplate": self._delete,
-        }
-
-    def execute(self, action: str, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-        with self._lock:
-            self._settle_reviews()
-            return self._actions[action](scope, params)
 
     # ----------------------------------------------------------------- review lifecycle
     def _start_review(self, template: Template) -> None:
@@ -265,79 +273,99 @@ class TemplateStore:
                 template.reason = review.reason if review.outcome == "fail" else None
                 template.review, template.review_due = None, None
 
-    # ----------------------------------------------------------------- actions
-    def _find(self, scope: Scope, params: Mapping[str, str]) -> Template:
-        code, name, language = params.get("TemplateCode"), params.get("TemplateName"), params.get("Language")
-        if not code and not name:
-            raise CamsErrorAnswer("MissingParameter", name="TemplateCode")
+    # ----------------------------------------------------------------- lookups
+    def _find(self, scope: Scope, ref: TemplateRef) -> Template:
         for template in self._templates.values():
-            if template.scope != scope or (language and template.language != language):
+            if template.scope != scope or (ref.language and template.language != ref.language):
                 continue
-            if (code and template.code == code) or (not code and template.name == name):
+            if (ref.code and template.code == ref.code) or (not ref.code and template.name == ref.name):
                 return template
-        raise template_error("Template.NotFound", ref=f"{code or name} ({language})")
+        raise template_error("Template.NotFound", ref=str(ref))
 
-    def _create(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-        name, language = params["Name"], params["Language"]
-        for other in self._templates.values():
-            if other.scope == scope and (other.name, other.language) == (name, language):
-                raise template_error("Template.Duplicate", name=name, language=language, code=other.code)
-        template = Template(
-            code=self._new_code(),
-            name=name,
-            language=language,
-            category=params["Category"],
-            template_type=params["TemplateType"],
-            components=check_components(params["Components"], lambda fid: self._flow_in_scope(scope, fid)),
-            example=self._example(params),
-            scope=scope,
-        )
-        self._start_review(template)
-        self._templates[template.code] = template
-        return {"Data": {"TemplateCode": template.code, "TemplateName": template.name}}
+    def _named(self, scope: Scope, name: str, language: str) -> Template | None:
+        for template in self._templates.values():
+            if template.scope == scope and (template.name, template.language) == (name, language):
+                return template
+        return None
 
-    def _modify(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-        template = self._find(scope, params)
-        if template.status not in MODIFIABLE:
-            raise template_error("Template.StatusNotSupport", code=template.code, status=template.status)
-        template.components = check_components(
-            params["Components"], lambda fid: self._flow_in_scope(scope, fid)
-        )
-        if params.get("Example"):
-            template.example = self._example(params)
-        if params.get("Category"):
-            template.category = params["Category"]
-        template.updated_at = time.time()
-        self._start_review(template)
-        return {"Data": {"TemplateCode": template.code, "TemplateName": template.name}}
+    # ----------------------------------------------------------------- actions
+    def create(
+        self,
+        scope: Scope,
+        name: str,
+        language: str,
+        category: str,
+        template_type: str,
+        components: list[dict[str, Any]],
+        example: Mapping[str, str] | None = None,
+    ) -> Template:
+        """CreateChatappTemplate: a new template in review; a refusal if (Name, Language) is taken."""
+        with self._lock:
+            self._settle_reviews()
+            other = self._named(scope, name, language)
+            if other is not None:
+                raise template_error(DUPLICATE_TEMPLATE, name=name, language=language, code=other.code)
+            template = Template(
+                code=self._new_code(),
+                name=name,
+                language=language,
+                category=category,
+                template_type=template_type,
+                components=check_components(components, lambda fid: self._flow_in_scope(scope, fid)),
+                example=check_example(example or {}),
+                scope=scope,
+            )
+            self._start_review(template)
+            self._templates[template.code] = template
+            return copy.copy(template)
 
-    def _delete(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-        del self._templates[self._find(scope, params).code]
-        return {}
+    def get(self, scope: Scope, ref: TemplateRef) -> Template:
+        """GetChatappTemplateDetail's template (``details()`` is its Data)."""
+        with self._lock:
+            self._settle_reviews()
+            return copy.copy(self._find(scope, ref))
 
-    def _list(self, scope: Scope, params: Mapping[str, str]) -> dict[str, Any]:
-        index, size = parse_page(params.get("Page"))
-        filters = {
-            "name": params.get("Name"),
-            "language": params.get("Language"),
-            "status": params.get("AuditStatus"),
-            "code": params.get("Code"),
-            "category": params.get("Category"),
-        }
-        matches = [
-            t.summary()
-            for t in self._templates.values()
-            if t.scope == scope and all(not v or getattr(t, k) == v for k, v in filters.items())
-        ]
-        return {"ListTemplate": matches[(index - 1) * size : index * size], "Total": len(matches)}
+    def modify(
+        self,
+        scope: Scope,
+        ref: TemplateRef,
+        components: list[dict[str, Any]],
+        example: Mapping[str, str] | None = None,
+        category: str | None = None,
+    ) -> Template:
+        """ModifyChatappTemplate: only while unaudit or after a failed review; the review restarts."""
+        with self._lock:
+            self._settle_reviews()
+            template = self._find(scope, ref)
+            if template.status not in MODIFIABLE:
+                raise template_error("Template.StatusNotSupport", code=template.code, status=template.status)
+            template.components = check_components(components, lambda fid: self._flow_in_scope(scope, fid))
+            if example:
+                template.example = check_example(example)
+            if category:
+                template.category = category
+            template.updated_at = time.time()
+            self._start_review(template)
+            return copy.copy(template)
 
-    def _example(self, params: Mapping[str, str]) -> dict[str, str]:
-        if not params.get("Example"):
-            return {}
-        example = parse_json("Example", params["Example"], dict)
-        if not all(isinstance(v, str) for v in example.values()):
-            raise invalid("Example", "Every example value must be a string.")
-        return example
+    def delete(self, scope: Scope, ref: TemplateRef) -> None:
+        """DeleteChatappTemplate, in every status."""
+        with self._lock:
+            self._settle_reviews()
+            del self._templates[self._find(scope, ref).code]
+
+    def list_templates(
+        self, scope: Scope, index: int, size: int, where: TemplateFilter
+    ) -> tuple[list[Template], int]:
+        """One page of the scope's templates matching ``where``, in creation order, and their total."""
+        with self._lock:
+            self._settle_reviews()
+            matches = [
+                t
+                for t in self._templates.values()
+                if t.scope == scope and all(not v or getattr(t, k) == v for k, v in vars(where).items())
+            ]
+            return [copy.copy(t) for t in matches[(index - 1) * size : index * size]], len(matches)
 
     def _new_code(self) -> str:
         while True:
@@ -347,10 +375,12 @@ class TemplateStore:
 
     # ----------------------------------------------------------------- for the message store and tests
     def approved(self, scope: Scope, params: Mapping[str, str]) -> Template:
-        """The template a send names, after settling due reviews (errors as for GetChatappTemplateDetail)."""
-        with self._lock:
-            self._settle_reviews()
-            return self._find(scope, params)
+        """The template a send names (TemplateCode or TemplateName, Language), after settling due
+        reviews (errors as for GetChatappTemplateDetail)."""
+        code, name = params.get("TemplateCode"), params.get("TemplateName")
+        if not code and not name:
+            raise CamsErrorAnswer("MissingParameter", name="TemplateCode")
+        return self.get(scope, TemplateRef(code, name, params.get("Language")))
 
     def add(
         self,
@@ -367,13 +397,12 @@ class TemplateStore:
         """Seed a template directly (tests), already reviewed as ``status``; ValueError for bad input."""
         if status not in AUDIT_STATUSES:
             raise ValueError(f"status must be one of {', '.join(AUDIT_STATUSES)}, got {status!r:.40}")
+        try:
+            code = self.create(scope, name, language, category, "WHATSAPP", list(components)).code
+        except CamsErrorAnswer as exc:
+            raise ValueError(exc.message) from None
         with self._lock:
-            params = {"Name": name, "Language": language, "Category": category, "TemplateType": "WHATSAPP"}
-            try:
-                created = self._create(scope, {**params, "Components": json.dumps(list(components))})
-            except CamsErrorAnswer as exc:
-                raise ValueError(exc.message) from None
-            template = self._templates[created["Data"]["TemplateCode"]]
+            template = self._templates[code]
             template.status, template.reason = status, reason
             template.review = template.review_due = None
             template.example = dict(example or {})

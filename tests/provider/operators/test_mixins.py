@@ -71,3 +71,20 @@ def test_links_are_cleared_then_the_console_and_known_preview_stored(
     assert pushed[2][1].endswith("flowId=123&custSpaceId=space-1")
     assert pushed[3][1].endswith("flowId=124")
     assert pushed[4:] == [("cams_flow_preview_url", "https://preview/124")]
+
+
+def test_a_task_names_its_hook_class_and_gets_it_built_on_first_use() -> None:
+    from airflow_provider_cams.hooks.messaging import CamsMessagingHook
+    from airflow_provider_cams.operators.send import SendTemplateOperator
+    from airflow_provider_cams.operators.template import DeployTemplateOperator
+    from airflow_provider_cams.sensors.template import TemplateReviewSensor
+
+    class MessagingTask(Task):
+        hook_class = "airflow_provider_cams.hooks.messaging.CamsMessagingHook"
+
+    task = MessagingTask(pool="cams_probe", pool_slots=2)
+    assert "hook" not in task.__dict__
+    assert type(task.hook) is CamsMessagingHook and task.hook.pool_slots == 2
+    assert type(Task().hook).__name__ == "CamsHook"
+    for cls in (DeployTemplateOperator, SendTemplateOperator, TemplateReviewSensor):
+        assert cls.hook_class == MessagingTask.hook_class
