@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Mapping
 
@@ -28,13 +29,25 @@ def window_for(rate: float) -> tuple[int, float]:
     return calls, calls / rate
 
 
+def _fullest_window_with(now: float, stamps: deque[float], window: float) -> int:
+    """The most admitted stamps in any half-open window ``[t, t + window)`` that also holds ``now``.
+
+    Such windows start at ``t`` in ``(now - window, now]``; the count only changes where ``t`` passes a
+    stamp, so the starts worth trying are ``now`` itself and the stamps in that range."""
+    near = sorted(s for s in stamps if now - window < s < now + window)
+    starts = [s for s in near if s <= now] + [now]
+    return max(bisect_left(near, t + window) - bisect_left(near, t) for t in starts)
+
+
 class SlidingWindowLimiter:
     """Admits at most ``calls`` stamps per (key, API) in any window of ``window`` seconds.
 
     Stamps are monotonic arrival times taken before any processing. Threads may decide out of arrival
-    order, so a stamp counts against another when they are less than one window apart in either
-    direction: this keeps the guarantee for every window of arrival stamps, which is what
-    ``CamsEmulator.max_calls_in_window`` measures. Each decision is atomic under one lock.
+    order (a call stamped earlier decides after one stamped later), so a stamp is admitted only if
+    every half-open window ``[t, t + window)`` that would hold it, earlier and later admitted stamps
+    alike, still holds at most ``calls``: exactly the guarantee ``CamsEmulator.max_calls_in_window``
+    measures, and no stricter (a call is never refused when no window would go over). Each decision is
+    atomic under one lock.
     """
 
     def __init__(
@@ -98,7 +111,7 @@ class SlidingWindowLimiter:
             # Keep a spare window of history for calls that decide late on an earlier stamp.
             while stamps and stamps[0] <= now - 2 * window:
                 stamps.popleft()
-            if sum(1 for s in stamps if abs(s - now) < window) >= calls:
+            if _fullest_window_with(now, stamps, window) >= calls:
                 return False
             stamps.append(now)
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
 
@@ -169,6 +170,36 @@ def test_limiter_windows_hold_for_out_of_order_stamps() -> None:
     assert not limiter.try_acquire("k", 9.6)  # [9.6, 10.6) would hold three
     assert limiter.try_acquire("k", 11.5)  # 10.5 is a full window away
     assert max_in_window([10.5, 10.0, 11.5], 1.0) == 2
+
+
+def test_a_late_decision_is_refused_only_when_some_window_would_go_over() -> None:
+    # 0.0 and 1.5 are admitted; 0.9 decides after both. Windows holding 0.9 start in (-0.1, 0.9]: none
+    # of them reaches 1.5 together with 0.0, so no window would hold three, and 0.9 is admitted
+    # (counting every stamp less than one window away in either direction would refuse it).
+    limiter = SlidingWindowLimiter(2)
+    assert limiter.try_acquire("k", 0.0)
+    assert limiter.try_acquire("k", 1.5)
+    assert limiter.try_acquire("k", 0.9)
+    # Now [0.0, 1.0) and [0.9, 1.9) each hold two: 0.95 would make one of them three.
+    assert not limiter.try_acquire("k", 0.95)
+    assert max_in_window([0.0, 1.5, 0.9], 1.0) == 2
+
+
+def test_late_decisions_never_leave_a_window_over_the_limit() -> None:
+    """Random arrival stamps decided in a random order (within the limiter's spare window of history:
+    real calls decide milliseconds late, not seconds): whatever is admitted, no window holds more than
+    the limit, and every refused stamp would have made some window go over."""
+    rng = random.Random(7)
+    for _ in range(200):
+        limiter = SlidingWindowLimiter(3)
+        stamps = [round(rng.uniform(0, 1.9), 2) for _ in range(12)]
+        admitted: list[float] = []
+        for stamp in stamps:
+            if limiter.try_acquire("k", stamp):
+                admitted.append(stamp)
+            else:
+                assert max_in_window([*admitted, stamp], 1.0) > 3, (admitted, stamp)
+        assert max_in_window(admitted, 1.0) <= 3
 
 
 @pytest.mark.parametrize(("rate", "expected"), [(5, (5, 1.0)), (2.5, (2, 0.8)), (0.5, (1, 2.0))])
