@@ -58,7 +58,7 @@ class SendTemplateOperator(CamsBaseOperator):
     outcome per recipient (:class:`~airflow_provider_cams.hooks.sending.RecipientOutcome`); fails after
     sending the rest if a chunk could not be sent.
 
-    With ``audience`` (a CSV or JSON Lines file in object storage, see
+    With ``audience`` (a CSV, JSON Lines or Parquet file in object storage, see
     :mod:`~airflow_provider_cams.hooks.audience`), the file is checked whole before anything is sent, the
     outcomes go to ``<audience>.outcomes/<run_id>.jsonl`` (checkpointed after every mass send, see
     :mod:`~airflow_provider_cams.hooks.outcomes`) and XCom holds only the summary and ``outcomes_url``; a
