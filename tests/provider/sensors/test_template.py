@@ -4,7 +4,6 @@ what each trigger event does. The deferred wait for an approval: tests/provider/
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from airflow.sdk import DAG
@@ -14,16 +13,14 @@ from airflow_provider_cams.sensors.template import TemplateReviewSensor
 from airflow_provider_cams.testing import CamsEmulator
 from airflow_provider_cams.utils.compat import AirflowFailException, AirflowSensorTimeout
 from tests.dag_helpers import run_dag, ti_states
-from tests.provider.conftest import AK, SK, dag_kwargs
+from tests.provider.conftest import StartEmulator, dag_kwargs
 
 SPACE = "cs-sensor"
 
 
 @pytest.fixture
-def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    with CamsEmulator(AK, SK, rate_limit=None) as emulator:
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(cust_space_id=SPACE))
-        yield emulator
+def emu(start_emulator: StartEmulator) -> CamsEmulator:
+    return start_emulator(SPACE)
 
 
 def test_rejected_review_fails_the_sensor_with_cams_reason(
