@@ -1,5 +1,5 @@
-"""Sends in the emulator over real HTTP: the official SDK's wire shapes, parameters in the signed form body,
-the 414 for long request lines, the send checks and after-apply faults."""
+"""Sends in the emulator over real HTTP: the official SDK's wire shapes, the send checks and after-apply
+faults. Parameters in the signed form body and the 414 for long request lines: test_messaging.py."""
 
 from __future__ import annotations
 
@@ -163,47 +163,6 @@ def mass_params(code: str, count: int) -> dict[str, str]:
         "Language": "en",
         "SenderList": json.dumps(senders, separators=(",", ":")),
     }
-
-
-def test_big_parameters_travel_in_the_signed_form_body_and_a_long_url_is_414(emu: CamsEmulator) -> None:
-    _, code = seeded(emu)
-    client = generic_client(emu)
-    params = mass_params(code, 1000)
-    assert len(params["SenderList"]) > 90_000
-    body = {"SenderList": params.pop("SenderList")}
-    answer = client.call_api(
-        rpc_params("SendChatappMassMessage"), OpenApiRequest(query=params, body=body), RuntimeOptions()
-    )
-    assert answer["body"]["Code"] == "OK" and len(emu.messages()) == 1000
-    (record,) = emu.requests()
-    assert record.applied and len(json.loads(record.params["SenderList"])) == 1000
-
-    # The SDK's own way (everything in the query) makes a request line over the gateway's limit.
-    with pytest.raises(Exception) as info:
-        client.call_api(
-            rpc_params("SendChatappMassMessage"),
-            OpenApiRequest(query=mass_params(code, 200)),
-            RuntimeOptions(),
-        )
-    assert getattr(info.value, "status_code", None) == 414 or "414" in str(info.value)
-    assert emu.requests()[-1].http_status == 414 and not emu.requests()[-1].applied
-    assert len(emu.messages()) == 1000
-
-
-def test_form_body_tampering_fails_the_signature_and_disagreeing_copies_are_refused(
-    emu: CamsEmulator,
-) -> None:
-    _, code = seeded(emu)
-    client = generic_client(emu)
-    params = mass_params(code, 2)
-    body = {"SenderList": params["SenderList"]}
-    params["SenderList"] = mass_params(code, 1)["SenderList"]
-    with pytest.raises(ClientException) as info:
-        client.call_api(
-            rpc_params("SendChatappMassMessage"), OpenApiRequest(query=params, body=body), RuntimeOptions()
-        )
-    assert info.value.code == "InvalidParameter" and "SenderList" in info.value.message
-    assert emu.messages() == []
 
 
 def test_over_1000_recipients_is_refused(emu: CamsEmulator) -> None:

@@ -1,24 +1,66 @@
-"""Shared fixtures: a real emulator on 127.0.0.1 (``cams_default`` points at it), a recording context."""
+"""Shared fixtures: real emulators on 127.0.0.1 (``cams_default`` points at them), a recording context."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from contextlib import ExitStack
+from typing import Any, Protocol
 
 import pytest
 
 from airflow_provider_cams.testing import CamsEmulator
+from airflow_provider_cams.testing.emulator import DEFAULT_RATE_LIMIT
 
 AK = "it-access-key"
 SK = "it-secret-Zq9!x"
 
 
+class StartEmulator(Protocol):
+    """The ``start_emulator`` fixture's call (see there)."""
+
+    def __call__(
+        self,
+        cust_space_id: str | None = None,
+        *,
+        pacing: bool = True,
+        cls: type[CamsEmulator] = CamsEmulator,
+        **options: Any,
+    ) -> CamsEmulator: ...
+
+
 @pytest.fixture
-def emulator(airflow_db: str, cams_dialect: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    """A started emulator in the test's dialect (see ``cams_dialect``) and ``cams_default`` pointing at it."""
-    with CamsEmulator(access_key_id=AK, access_key_secret=SK, dialect=cams_dialect) as emu:
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emu.connection_uri_json())
-        yield emu
+def start_emulator(
+    airflow_db: str, cams_dialect: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[StartEmulator]:
+    """Start an emulator (stopped after the test) and point ``cams_default`` at it, in ``cust_space_id``.
+
+    The one way the provider's tests get their emulator, so that a module states only how its own
+    differs: ``options`` go to ``cls`` (default: no rate limit, as most tests make bursts of calls; the
+    test's dialect, see ``cams_dialect``); ``pacing=False`` turns the hook's client-side pacing off where
+    what is sent, not the rate, is under test.
+    """
+    with ExitStack() as stack:
+
+        def start(
+            cust_space_id: str | None = None,
+            *,
+            pacing: bool = True,
+            cls: type[CamsEmulator] = CamsEmulator,
+            **options: Any,
+        ) -> CamsEmulator:
+            options = {"rate_limit": None, "dialect": cams_dialect, **options}
+            emu = stack.enter_context(cls(AK, SK, **options))
+            extra = None if pacing else {"pacing": False}
+            monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emu.connection_uri_json(extra, cust_space_id))
+            return emu
+
+        yield start
+
+
+@pytest.fixture
+def emulator(start_emulator: StartEmulator) -> CamsEmulator:
+    """A started emulator with the vendor's rate limit, in the test's dialect, ``cams_default`` at it."""
+    return start_emulator(rate_limit=DEFAULT_RATE_LIMIT)
 
 
 def dag_kwargs(**overrides: Any) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from airflow_provider_cams.operators.flow import (
 from airflow_provider_cams.sensors.flow import FlowStatusSensor
 from airflow_provider_cams.testing import CamsEmulator
 from tests.dag_helpers import run_dag
-from tests.provider.conftest import dag_kwargs, emulator  # noqa: F401  (the fixture)
+from tests.provider.conftest import dag_kwargs, emulator, start_emulator  # noqa: F401  (the fixtures)
 
 CATS = ["SIGN_UP"]
 URL = "https://assets.example.com/flow.json"

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from airflow_provider_cams.exceptions import CamsTransportError, CamsValidationError
 from airflow_provider_cams.hooks.messaging import CamsMessagingHook, Recipient, TemplateSpec
 from airflow_provider_cams.testing import CamsEmulator, FaultKind
 from airflow_provider_cams.testing.templates import TemplateReview
-from tests.provider.conftest import AK, SK
+from tests.provider.conftest import StartEmulator
 
 SPACE = "cs-hook"
 BUSINESS = "6580000001"
 
 
 @pytest.fixture
-def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    """No rate limit (these tests make bursts of calls); reviews settle only when the test says."""
-    review = TemplateReview(outcome="manual")
-    with CamsEmulator(AK, SK, rate_limit=None, template_review=review) as emulator:
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(cust_space_id=SPACE))
-        yield emulator
+def emu(start_emulator: StartEmulator) -> CamsEmulator:
+    """Reviews settle only when the test says."""
+    return start_emulator(SPACE, template_review=TemplateReview(outcome="manual"))
 
 
 def hook() -> CamsMessagingHook:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,7 +17,7 @@ from airflow_provider_cams.hooks.sending import (
     summarize,
 )
 from airflow_provider_cams.testing import CamsEmulator, FaultKind
-from tests.provider.conftest import AK, SK
+from tests.provider.conftest import StartEmulator
 from tests.provider.hooks.test_messaging import spec
 
 SPACE = "cs-send"
@@ -44,10 +43,8 @@ def test_chunks_are_bounded_by_count_and_by_encoded_size() -> None:
 
 
 @pytest.fixture
-def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    with CamsEmulator(AK, SK, rate_limit=None) as emulator:
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(cust_space_id=SPACE))
-        yield emulator
+def emu(start_emulator: StartEmulator) -> CamsEmulator:
+    return start_emulator(SPACE)
 
 
 def sender(emu: CamsEmulator) -> AudienceSender:

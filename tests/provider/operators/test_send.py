@@ -7,7 +7,6 @@ import json
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ from airflow_provider_cams.operators.send import SendTemplateOperator, to_recipi
 from airflow_provider_cams.testing import CamsEmulator, FaultKind
 from tests.dag_helpers import run_dag, ti_states, xcom
 from tests.harness.object_store import LocalS3
-from tests.provider.conftest import AK, SK, dag_kwargs
+from tests.provider.conftest import StartEmulator, dag_kwargs
 from tests.provider.hooks.test_messaging import spec
 
 SPACE = "cs-op"
@@ -28,12 +27,9 @@ BUSINESS = "6580000001"
 
 
 @pytest.fixture
-def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    with CamsEmulator(AK, SK, rate_limit=None) as emulator:
-        # No pacing: these tests prove what is sent, not the rate (tests/scheduler prove the rate).
-        conn = emulator.connection_uri_json({"pacing": False}, cust_space_id=SPACE)
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", conn)
-        yield emulator
+def emu(start_emulator: StartEmulator) -> CamsEmulator:
+    """No pacing: these tests prove what is sent, not the rate (tests/scheduler prove the rate)."""
+    return start_emulator(SPACE, pacing=False)
 
 
 def run_send(retries: int, code: str, flow_id: str, **audience: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from airflow.sdk import DAG
@@ -16,17 +15,15 @@ from airflow_provider_cams.sensors.template import TemplateReviewSensor
 from airflow_provider_cams.testing import CamsEmulator
 from airflow_provider_cams.testing.templates import TemplateReview
 from tests.dag_helpers import run_dag, ti_states, xcom
-from tests.provider.conftest import AK, SK, dag_kwargs
+from tests.provider.conftest import StartEmulator, dag_kwargs
 
 SPACE = "cs-dag"
 BODY = "Hello {{1}}, tell us what you think."
 
 
 @pytest.fixture
-def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    with CamsEmulator(AK, SK, rate_limit=None, template_review=TemplateReview(outcome="manual")) as emulator:
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(cust_space_id=SPACE))
-        yield emulator
+def emu(start_emulator: StartEmulator) -> CamsEmulator:
+    return start_emulator(SPACE, template_review=TemplateReview(outcome="manual"))
 
 
 def deploy(**overrides: object) -> DeployTemplateOperator:

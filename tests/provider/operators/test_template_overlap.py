@@ -10,7 +10,6 @@ both find nothing and both create, on a quiet machine and a busy one alike.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,7 +20,7 @@ from airflow_provider_cams.operators.template import DeployTemplateOperator
 from airflow_provider_cams.testing import CamsEmulator, FaultKind
 from airflow_provider_cams.testing.server import WireRequest, WireResponse
 from airflow_provider_cams.testing.templates import TemplateReview
-from tests.provider.conftest import AK, SK, RecordingTaskInstance
+from tests.provider.conftest import RecordingTaskInstance, StartEmulator
 
 SPACE = "cs-overlap"
 BODY = "Hello {{1}}, tell us what you think."
@@ -48,13 +47,12 @@ class OverlapEmulator(CamsEmulator):
 
 
 @pytest.fixture
-def emu(airflow_db: str, cams_dialect: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[OverlapEmulator]:
+def emu(start_emulator: StartEmulator) -> OverlapEmulator:
+    """No pacing: the overlap, not the rate, is under test."""
     review = TemplateReview(outcome="manual")
-    with OverlapEmulator(AK, SK, rate_limit=None, template_review=review, dialect=cams_dialect) as emulator:
-        # No pacing: the overlap, not the rate, is under test.
-        conn = emulator.connection_uri_json({"pacing": False}, cust_space_id=SPACE)
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", conn)
-        yield emulator
+    emulator = start_emulator(SPACE, pacing=False, cls=OverlapEmulator, template_review=review)
+    assert isinstance(emulator, OverlapEmulator)
+    return emulator
 
 
 def deploy(flow_id: str, body: str = BODY) -> dict[str, Any]:

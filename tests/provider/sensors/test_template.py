@@ -1,29 +1,26 @@
-"""TemplateReviewSensor through real Airflow (run_dag): a rejection fails at once with CAMS's reason;
-what each trigger event does. The deferred wait for an approval: tests/provider/operators/test_template.py."""
+"""TemplateReviewSensor through real Airflow (run_dag): a rejection fails at once with CAMS's reason.
+
+The deferred wait for an approval (its ``template`` as XCom): tests/provider/operators/test_template.py;
+what each trigger event does on resuming: tests/provider/sensors/test_resume.py."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from airflow.sdk import DAG
 
-from airflow_provider_cams.exceptions import CamsError
 from airflow_provider_cams.sensors.template import TemplateReviewSensor
 from airflow_provider_cams.testing import CamsEmulator
-from airflow_provider_cams.utils.compat import AirflowFailException, AirflowSensorTimeout
 from tests.dag_helpers import run_dag, ti_states
-from tests.provider.conftest import AK, SK, dag_kwargs
+from tests.provider.conftest import StartEmulator, dag_kwargs
 
 SPACE = "cs-sensor"
 
 
 @pytest.fixture
-def emu(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CamsEmulator]:
-    with CamsEmulator(AK, SK, rate_limit=None) as emulator:
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emulator.connection_uri_json(cust_space_id=SPACE))
-        yield emulator
+def emu(start_emulator: StartEmulator) -> CamsEmulator:
+    return start_emulator(SPACE)
 
 
 def test_rejected_review_fails_the_sensor_with_cams_reason(
@@ -39,19 +36,3 @@ def test_rejected_review_fails_the_sensor_with_cams_reason(
     assert ti_states(run) == {"wait_review": "failed"}
     assert "The body contains a link shortener." in capfd.readouterr().out
     assert len(emu.requests("GetChatappTemplateDetail")) == 1
-
-
-@pytest.mark.parametrize(
-    ("event", "raises"),
-    [
-        ({"status": "failed", "message": "rejected"}, AirflowFailException),
-        ({"status": "timeout", "message": "late"}, AirflowSensorTimeout),
-        ({"status": "error", "message": "boom"}, CamsError),
-    ],
-)
-def test_resuming_from_a_bad_event_fails_with_its_message(event: dict, raises: type) -> None:
-    sensor = TemplateReviewSensor(task_id="t", template_code="c", language="en")
-    with pytest.raises(raises, match=event["message"]):
-        sensor.execute_complete({}, event)  # type: ignore[arg-type]
-    ok = {"status": "success", "message": "approved", "template": {"audit_status": "pass"}}
-    assert sensor.execute_complete({}, ok) == {"audit_status": "pass"}  # type: ignore[arg-type]

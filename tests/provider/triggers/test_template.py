@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from airflow_provider_cams.testing import CamsEmulator
+from airflow_provider_cams.testing.emulator import DEFAULT_RATE_LIMIT
 from airflow_provider_cams.testing.templates import TemplateReview
 from airflow_provider_cams.triggers.template import TemplateReviewTrigger
-from tests.provider.conftest import AK, SK
+from tests.provider.conftest import SK, StartEmulator
 from tests.provider.hooks.test_messaging import spec
 
 SPACE = "cs-trigger"
 
 
 @pytest.fixture
-def template(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CamsEmulator, str]]:
-    with CamsEmulator(AK, SK, template_review=TemplateReview(outcome="manual")) as emu:
-        monkeypatch.setenv("AIRFLOW_CONN_CAMS_DEFAULT", emu.connection_uri_json(cust_space_id=SPACE))
-        flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE)
-        code = emu.add_template("t", "en", spec(flow_id).components(), status="auditing", cust_space_id=SPACE)
-        yield emu, code
+def template(start_emulator: StartEmulator) -> tuple[CamsEmulator, str]:
+    review = TemplateReview(outcome="manual")
+    emu = start_emulator(SPACE, rate_limit=DEFAULT_RATE_LIMIT, template_review=review)
+    flow_id = emu.add_flow("f", ["OTHER"], status="PUBLISHED", cust_space_id=SPACE)
+    code = emu.add_template("t", "en", spec(flow_id).components(), status="auditing", cust_space_id=SPACE)
+    return emu, code
 
 
 def _events(trigger: TemplateReviewTrigger) -> list[dict[str, Any]]:
