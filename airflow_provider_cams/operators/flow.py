@@ -111,9 +111,9 @@ class CreateFlowOperator(CamsBaseOperator):
 
 
 class OneCallFlowOperator(FlowOperator):
-    """A flow operator that can start in the triggerer: its :meth:`act` is its ``action`` in
-    :data:`~airflow_provider_cams.triggers.flow_action.ACTIONS`, the same function on a worker and in
-    the triggerer, so both paths push the same XComs.
+    """A flow operator that can start in the triggerer: its ``act`` is its ``action`` in ``ACTIONS`` of
+    :mod:`airflow_provider_cams.triggers.flow_action`, the same function on a worker and in the
+    triggerer, so both paths push the same XComs.
 
     Subclasses set ``action`` and ``start_trigger_args = action_start_args(action)``, and call
     :meth:`start_in_triggerer` at the end of ``__init__`` (once their own arguments are set).

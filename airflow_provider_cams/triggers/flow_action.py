@@ -9,7 +9,7 @@ shared by every trigger of the account in this triggerer
 (:func:`airflow_provider_cams.utils.rate.triggerer_pacer`) while the pool keeps the other slots: no API
 goes above its own limit.
 
-The trigger acts through the same function as the operator's ``act`` on a worker (:data:`ACTIONS`: the
+The trigger acts through the same function as the operator's ``act`` on a worker (``ACTIONS``: the
 hook's ``publish_flow``, ``deprecate_flow`` or ``delete_flow``, with the same idempotency: GetFlow
 first on a publish's retry, a refusal explained by reading the flow, "gone" decided by ListFlow), in a
 thread, and ends the task itself with the XComs a worker pushes (``TaskSuccessEvent``). Whenever it
@@ -106,7 +106,7 @@ def delete(hook: CamsHook, ref: FlowRef, args: dict[str, Any], log: Any) -> Acti
 
 @dataclasses.dataclass(frozen=True)
 class FlowAction:
-    """One one-call flow action: its operator's own arguments (besides :data:`COMMON_ARGUMENTS`) and
+    """One one-call flow action: its operator's own arguments (besides ``COMMON_ARGUMENTS``) and
     what it sends."""
 
     arguments: tuple[str, ...]
@@ -148,7 +148,7 @@ def task_xcoms(ref: FlowRef, outcome: ActionResult) -> dict[str, Any]:
 class FlowActionTrigger(BaseTrigger):
     """Publish, deprecate or delete one flow from the triggerer and end its task (see the module doc).
 
-    :param action: ``"publish"``, ``"deprecate"`` or ``"delete"`` (:data:`ACTIONS`).
+    :param action: ``"publish"``, ``"deprecate"`` or ``"delete"`` (``ACTIONS``).
     :param flow_id: the flow (rendered by the triggerer); None for a mapped task, whose map index's
         value is read from the task here.
     :param cust_space_id: CustSpaceId, as on the operator.

@@ -25,7 +25,8 @@ TRIGGER_CLASS = "airflow_provider_cams.triggers.publish.PublishFlowTrigger"
 
 
 class PublishFlowTrigger(FlowActionTrigger):
-    """:class:`FlowActionTrigger` with ``action="publish"`` (its arguments, without ``missing_ok``)."""
+    """:class:`~airflow_provider_cams.triggers.flow_action.FlowActionTrigger` with ``action="publish"``
+    (its arguments, without ``missing_ok``)."""
 
     def __init__(self, *, action: str = "publish", **kwargs: Any) -> None:
         if action != "publish":
