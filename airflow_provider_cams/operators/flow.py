@@ -15,7 +15,7 @@ from airflow.sdk import Asset, Context
 from airflow_provider_cams.exceptions import CamsAuthError, CamsConfigError, CamsError, CamsValidationError
 from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator, FlowOutcome
 from airflow_provider_cams.operators.mixins import cams_template_fields
-from airflow_provider_cams.triggers.publish import publish_start_args, start_args_for
+from airflow_provider_cams.triggers.flow_action import action_named, action_start_args, start_args_for
 
 if TYPE_CHECKING:
     from airflow_provider_cams.hooks.cams import FlowRef
@@ -110,7 +110,47 @@ class CreateFlowOperator(CamsBaseOperator):
         return created_to_xcom(created)
 
 
-class PublishFlowOperator(FlowOperator):
+class OneCallFlowOperator(FlowOperator):
+    """A flow operator that can start in the triggerer: its ``act`` is its ``action`` in ``ACTIONS`` of
+    :mod:`airflow_provider_cams.triggers.flow_action`, the same function on a worker and in the
+    triggerer, so both paths push the same XComs.
+
+    Subclasses set ``action`` and ``start_trigger_args = action_start_args(action)``, and call
+    :meth:`start_in_triggerer` at the end of ``__init__`` (once their own arguments are set).
+    """
+
+    action = ""
+    start_trigger_args: Any = None
+
+    def start_in_triggerer(self, start_from_trigger: bool) -> None:
+        """Start this task in the triggerer if asked and possible (Airflow >= 3.3, a plain flow_id)."""
+        self.start_trigger_args = start_args_for(self) if start_from_trigger else None
+        self.start_from_trigger = self.start_trigger_args is not None
+
+    def action_arguments(self, context: Context) -> dict[str, Any]:
+        """The action's own arguments for this try."""
+        return {}
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A task started in the triggerer that a worker finishes (the trigger said why)."""
+        event = event or {}
+        self.log.info(
+            "Continuing on a worker after the triggerer: %s.", event.get("reason", "no reason given")
+        )
+        if event.get("maybe_sent"):
+            self.resume_after_maybe_sent()
+        return self.execute(context)
+
+    def resume_after_maybe_sent(self) -> None:
+        """The trigger may have sent the call: make the worker's try safe to repeat it (the hook already
+        explains a refusal by reading the flow)."""
+
+    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
+        result = action_named(self.action).run(self.hook, ref, self.action_arguments(context), self.log)
+        return FlowOutcome(*result)
+
+
+class PublishFlowOperator(OneCallFlowOperator):
     """Publish a WhatsApp Flow (DRAFT -> PUBLISHED) with one CAMS call.
 
     The first try sends PublishFlow directly: one call per flow against the account's rate. Idempotent
@@ -132,7 +172,8 @@ class PublishFlowOperator(FlowOperator):
     """
 
     verb = "Publishing"
-    start_trigger_args = publish_start_args()
+    action = "publish"
+    start_trigger_args = action_start_args("publish")
 
     def __init__(
         self,
@@ -144,29 +185,13 @@ class PublishFlowOperator(FlowOperator):
     ) -> None:
         super().__init__(flow_id=flow_id, **kwargs)
         self.check_first = check_first
-        self.start_trigger_args = start_args_for(self) if start_from_trigger else None
-        self.start_from_trigger = self.start_trigger_args is not None
+        self.start_in_triggerer(start_from_trigger)
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A task started in the triggerer that a worker finishes (the trigger said why)."""
-        event = event or {}
-        self.log.info(
-            "Continuing on a worker after the triggerer: %s.", event.get("reason", "no reason given")
-        )
-        if event.get("maybe_sent"):
-            self.check_first = True  # a PublishFlow may have gone out: read the flow first
-        return self.execute(context)
+    def resume_after_maybe_sent(self) -> None:
+        self.check_first = True  # a PublishFlow may have gone out: read the flow first
 
-    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
-        from airflow_provider_cams.hooks.results import transition_to_xcom
-
-        published = self.hook.publish_flow(ref, check_first=resolve_check_first(self.check_first, context))
-        self.log.info(
-            "Flow %s is PUBLISHED%s.",
-            ref.flow_id,
-            " (it already was: no second PublishFlow applied)" if published.already_done else "",
-        )
-        return FlowOutcome(transition_to_xcom(published), published.request_id, published.flow)
+    def action_arguments(self, context: Context) -> dict[str, Any]:
+        return {"check_first": resolve_check_first(self.check_first, context)}
 
 
 def resolve_check_first(check_first: bool | None, context: Context) -> bool:
@@ -176,44 +201,45 @@ def resolve_check_first(check_first: bool | None, context: Context) -> bool:
     return bool(context["ti"].try_number > 1)
 
 
-class DeprecateFlowOperator(FlowOperator):
+class DeprecateFlowOperator(OneCallFlowOperator):
     """Deprecate a PUBLISHED flow (PUBLISHED -> DEPRECATED); an already DEPRECATED flow succeeds.
 
     :param flow_id: the flow (templated).
+    :param start_from_trigger: start in the triggerer, without a worker, as for
+        :class:`PublishFlowOperator` (Airflow >= 3.3 and ``rate_store`` or ``triggerer_slots``).
     """
 
     verb = "Deprecating"
+    action = "deprecate"
+    start_trigger_args = action_start_args("deprecate")
 
-    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
-        from airflow_provider_cams.hooks.results import transition_to_xcom
-
-        deprecated = self.hook.deprecate_flow(ref)
-        self.log.info(
-            "Flow %s is DEPRECATED%s.", ref.flow_id, " (it already was)" if deprecated.already_done else ""
-        )
-        return FlowOutcome(transition_to_xcom(deprecated), deprecated.request_id, deprecated.flow)
+    def __init__(self, *, flow_id: str, start_from_trigger: bool = False, **kwargs: Any) -> None:
+        super().__init__(flow_id=flow_id, **kwargs)
+        self.start_in_triggerer(start_from_trigger)
 
 
-class DeleteFlowOperator(FlowOperator):
+class DeleteFlowOperator(OneCallFlowOperator):
     """Delete a DRAFT flow. A flow that no longer exists counts as deleted (re-runs stay green).
 
     :param flow_id: the flow (templated).
     :param missing_ok: if False, a flow that does not exist fails the task.
+    :param start_from_trigger: start in the triggerer, without a worker, as for
+        :class:`PublishFlowOperator` (Airflow >= 3.3 and ``rate_store`` or ``triggerer_slots``).
     """
 
     verb = "Deleting"
+    action = "delete"
+    start_trigger_args = action_start_args("delete")
 
-    def __init__(self, *, flow_id: str, missing_ok: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, flow_id: str, missing_ok: bool = True, start_from_trigger: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(flow_id=flow_id, **kwargs)
         self.missing_ok = missing_ok
+        self.start_in_triggerer(start_from_trigger)
 
-    def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
-        from airflow_provider_cams.hooks.results import deleted_to_xcom
-
-        deleted = self.hook.delete_flow(ref, missing_ok=self.missing_ok)
-        if deleted.already_done:
-            self.log.warning("Flow %s does not exist (already deleted?); nothing to delete.", ref.flow_id)
-        return FlowOutcome(deleted_to_xcom(deleted), deleted.request_id)
+    def action_arguments(self, context: Context) -> dict[str, Any]:
+        return {"missing_ok": self.missing_ok}
 
 
 class GetFlowOperator(FlowOperator):

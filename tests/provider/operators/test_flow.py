@@ -572,3 +572,12 @@ def test_start_from_trigger_runs_on_a_worker_below_airflow_3_3() -> None:
     op = PublishFlowOperator(task_id="p", flow_id="f1", start_from_trigger=True)
     assert not op.start_from_trigger and op.start_trigger_args is None
     assert type(op).start_trigger_args is None
+
+
+@pytest.mark.skipif(START_FROM_TRIGGER, reason="Airflow >= 3.3 starts the task in the triggerer")
+@pytest.mark.parametrize("operator", [DeprecateFlowOperator, DeleteFlowOperator])
+def test_start_from_trigger_runs_deprecate_and_delete_on_a_worker_below_airflow_3_3(operator: type) -> None:
+    """The other one-call operators take the same one code path below 3.3."""
+    op = operator(task_id="t", flow_id="f1", start_from_trigger=True)
+    assert not op.start_from_trigger and op.start_trigger_args is None
+    assert operator.start_trigger_args is None
