@@ -15,7 +15,6 @@ from airflow.sdk import Asset, Context
 from airflow_provider_cams.exceptions import CamsAuthError, CamsConfigError, CamsError, CamsValidationError
 from airflow_provider_cams.operators.base import CamsBaseOperator, FlowOperator, FlowOutcome
 from airflow_provider_cams.operators.mixins import cams_template_fields
-from airflow_provider_cams.triggers.flow_action import action_named, action_start_args, start_args_for
 
 if TYPE_CHECKING:
     from airflow_provider_cams.hooks.cams import FlowRef
@@ -110,12 +109,26 @@ class CreateFlowOperator(CamsBaseOperator):
         return created_to_xcom(created)
 
 
+class _StartTriggerArgs:
+    """A one-call operator class's ``start_trigger_args``, built on first read (None where Airflow cannot
+    start tasks in the triggerer). Airflow keeps ``StartTriggerArgs`` in ``airflow.triggers.base``: a DAG
+    file need not import it (the DAG processor has it already when it serializes the task)."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        from airflow_provider_cams.triggers.flow_action import action_start_args
+
+        return action_start_args(self.action)
+
+
 class OneCallFlowOperator(FlowOperator):
     """A flow operator that can start in the triggerer: its ``act`` is its ``action`` in ``ACTIONS`` of
     :mod:`airflow_provider_cams.triggers.flow_action`, the same function on a worker and in the
     triggerer, so both paths push the same XComs.
 
-    Subclasses set ``action`` and ``start_trigger_args = action_start_args(action)``, and call
+    Subclasses set ``action`` and ``start_trigger_args = _StartTriggerArgs(action)``, and call
     :meth:`start_in_triggerer` at the end of ``__init__`` (once their own arguments are set).
     """
 
@@ -124,7 +137,12 @@ class OneCallFlowOperator(FlowOperator):
 
     def start_in_triggerer(self, start_from_trigger: bool) -> None:
         """Start this task in the triggerer if asked and possible (Airflow >= 3.3, a plain flow_id)."""
-        self.start_trigger_args = start_args_for(self) if start_from_trigger else None
+        if start_from_trigger:
+            from airflow_provider_cams.triggers.flow_action import start_args_for
+
+            self.start_trigger_args = start_args_for(self)
+        else:
+            self.start_trigger_args = None
         self.start_from_trigger = self.start_trigger_args is not None
 
     def action_arguments(self, context: Context) -> dict[str, Any]:
@@ -146,6 +164,8 @@ class OneCallFlowOperator(FlowOperator):
         explains a refusal by reading the flow)."""
 
     def act(self, ref: FlowRef, context: Context) -> FlowOutcome:
+        from airflow_provider_cams.triggers.flow_action import action_named
+
         result = action_named(self.action).run(self.hook, ref, self.action_arguments(context), self.log)
         return FlowOutcome(*result)
 
@@ -173,7 +193,7 @@ class PublishFlowOperator(OneCallFlowOperator):
 
     verb = "Publishing"
     action = "publish"
-    start_trigger_args = action_start_args("publish")
+    start_trigger_args = _StartTriggerArgs("publish")
 
     def __init__(
         self,
@@ -211,7 +231,7 @@ class DeprecateFlowOperator(OneCallFlowOperator):
 
     verb = "Deprecating"
     action = "deprecate"
-    start_trigger_args = action_start_args("deprecate")
+    start_trigger_args = _StartTriggerArgs("deprecate")
 
     def __init__(self, *, flow_id: str, start_from_trigger: bool = False, **kwargs: Any) -> None:
         super().__init__(flow_id=flow_id, **kwargs)
@@ -229,7 +249,7 @@ class DeleteFlowOperator(OneCallFlowOperator):
 
     verb = "Deleting"
     action = "delete"
-    start_trigger_args = action_start_args("delete")
+    start_trigger_args = _StartTriggerArgs("delete")
 
     def __init__(
         self, *, flow_id: str, missing_ok: bool = True, start_from_trigger: bool = False, **kwargs: Any
