@@ -168,7 +168,7 @@ def _check_whole(name: str, value: object) -> None:
         raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
 
 
-def _share(budget: RateBudget | None, slots: int, action: str | None) -> tuple[str, int]:
+def budget_share(budget: RateBudget | None, slots: int, action: str | None) -> tuple[str, int]:
     """(the budget a call of ``action`` counts against, its calls per interval for ``slots`` slots)."""
     if budget is None:
         return SHARED_KEY, slots
@@ -251,7 +251,7 @@ class CallPacer:
 
     def window_for(self, action: str | None = None) -> int:
         """Calls of ``action`` allowed per ``interval`` (``k * c_A``)."""
-        return _share(self.budget, self.window, action)[1]
+        return budget_share(self.budget, self.window, action)[1]
 
     def for_threads(self) -> Pacer:
         """This pacer's budget for concurrent callers (threads of one task), e.g. a batch deploy.
@@ -283,7 +283,7 @@ class CallPacer:
         return self.rate_for(None)
 
     def _key(self, action: str | None) -> str:
-        return _share(self.budget, self.window, action)[0]
+        return budget_share(self.budget, self.window, action)[0]
 
     def next_allowed(self, action: str | None = None) -> float:
         """Monotonic time at which the next call of ``action`` may start."""
@@ -358,10 +358,10 @@ class SharedSlotsPacer:
 
     def window_for(self, action: str | None = None) -> int:
         """Calls of ``action`` allowed per ``interval`` across all callers (``slots * c_A``)."""
-        return _share(self.budget, self.slots, action)[1]
+        return budget_share(self.budget, self.slots, action)[1]
 
     def _key(self, action: str | None) -> str:
-        return _share(self.budget, self.slots, action)[0]
+        return budget_share(self.budget, self.slots, action)[0]
 
     def before_call(self, action: str | None = None) -> float:
         """Block until a virtual slot of ``action`` is free and take it; return the time waited."""

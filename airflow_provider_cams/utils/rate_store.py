@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from airflow_provider_cams.utils.rate import RateBudget, _share, slot_interval
+from airflow_provider_cams.utils.rate import RateBudget, budget_share, slot_interval
 
 log = logging.getLogger(__name__)
 
@@ -328,7 +328,7 @@ class StorePacer:
 
     def window_for(self, action: str | None = None) -> int:
         """Calls of ``action`` the whole account may make per ``interval`` (``N * c_A``)."""
-        return _share(self.budget, self.budget.slots, action)[1]
+        return budget_share(self.budget, self.budget.slots, action)[1]
 
     def for_threads(self) -> StorePacer:
         return self
@@ -346,7 +346,7 @@ class StorePacer:
 
     def _try(self, action: str | None) -> float:
         """Take a slot for this caller (0.0), or the seconds to wait before trying again."""
-        key, slots = _share(self.budget, self.budget.slots, action)
+        key, slots = budget_share(self.budget, self.budget.slots, action)
         holder = uuid.uuid4().hex
         taken = self.store.acquire(key, slots, holder, self.lease, self.interval)
         if taken.index is None:
